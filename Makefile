@@ -1,0 +1,51 @@
+# The two commands a newcomer needs are `make lab` and `make test` (see README.md).
+# Everything else here is for course maintainers.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+# JupyterLab refuses to start as root unless told; containers often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb)) $(sort $(wildcard solutions/*.ipynb)) \
+             $(sort $(wildcard exercises/*.ipynb))
+
+.PHONY: setup lab test lint unit nbval notebooks benchmarks clean
+
+## setup: create .venv and install the course with pinned versions (only when inputs changed)
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@# torch first and pinned: left to resolve on its own, pip may pick a multi-GB CUDA build.
+	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name gdcourse --display-name "Python (gdcourse)"
+	@touch $(STAMP)
+
+## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine)
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
+
+## test: set up, then lint and run every test (unit tests and nbval over the notebooks)
+test: $(STAMP) lint
+	$(PY) -m pytest tests --nbval $(NOTEBOOK_DIRS) \
+	    --nbval-kernel-name gdcourse --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: $(STAMP)
+	$(PY) -m ruff check gdcourse tests benchmarks
+	$(PY) -m ruff format --check gdcourse tests benchmarks
+
+## notebooks: re-execute every notebook in place, top to bottom, in a fresh gdcourse kernel
+notebooks: $(STAMP)
+	$(PY) -m gdcourse execute $(NOTEBOOKS)
+
+## benchmarks: print name=value lines for the speed goals
+benchmarks: $(STAMP)
+	$(PY) benchmarks/notebooks.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info

@@ -1,0 +1,51 @@
+"""Seconds to execute each lesson in a fresh kernel, against the floor of a bare import.
+
+Prints `name=value` lines: `floor=` is a notebook that only imports numpy, torch and
+matplotlib (the cost no lesson can avoid); each lesson's line is its own time, and
+`worst_ratio=` is the slowest lesson over the floor (goal: at most 3).
+Usage: .venv/bin/python benchmarks/notebooks.py [NOTEBOOK ...]
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from gdcourse.notebooks import execute
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_SOURCE = "%matplotlib inline\nimport numpy\nimport torch\nimport matplotlib.pyplot"
+
+
+def timed(path: Path) -> float:
+    """Execute a copy of the notebook (same folder, so relative paths work), best of 2."""
+    with tempfile.NamedTemporaryFile(suffix=".ipynb", dir=path.parent, delete=False) as tmp:
+        copy = Path(tmp.name)
+    try:
+        shutil.copyfile(path, copy)
+        return min(execute(copy, write=False) for _ in range(2))
+    finally:
+        copy.unlink()
+
+
+def main(paths):
+    paths = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    with tempfile.TemporaryDirectory() as folder:
+        floor_path = Path(folder) / "floor.ipynb"
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(FLOOR_SOURCE)]
+        nbformat.write(nb, floor_path)
+        floor = timed(floor_path)
+    print(f"floor={floor:.2f}", flush=True)
+    worst = 0.0
+    for path in paths:
+        seconds = timed(path)
+        worst = max(worst, seconds / floor)
+        print(f"{path.stem}={seconds:.2f}", flush=True)
+    print(f"worst_ratio={worst:.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,52 @@
+"""The `gdcourse` command line: course maintenance tasks behind the Makefile."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _execute(args) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    from . import notebooks
+
+    failed = 0
+    for path in args.paths:
+        try:
+            seconds = notebooks.execute(path, timeout=args.timeout)
+        except CellExecutionError as exc:
+            failed += 1
+            first_lines = "\n".join(str(exc).strip().splitlines()[-6:])
+            print(f"FAILED {path} (left unchanged):\n{first_lines}", file=sys.stderr)
+        except ValueError as exc:
+            failed += 1
+            print(f"FAILED {path}: {exc}", file=sys.stderr)
+        else:
+            print(f"executed {path} in {seconds:.1f} s")
+    return 1 if failed else 0
+
+
+def _lessons(args) -> int:
+    from . import course
+
+    for number, title, name in course.lessons():
+        print(f"{number}  {title}  ({name})")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="gdcourse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("execute", help="re-execute notebooks in place in a fresh kernel")
+    run.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    run.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
+    run.set_defaults(handler=_execute)
+    listing = commands.add_parser("lessons", help="list the lessons in order")
+    listing.set_defaults(handler=_lessons)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Execute notebooks top to bottom in a fresh kernel, so stored outputs are generated.
+
+`make notebooks` calls `execute`; the benchmark times it. A notebook is rewritten only
+when every cell ran, so a failing run never leaves half-executed outputs behind.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+KERNEL = "gdcourse"
+
+
+def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write: bool = True):
+    """Run one notebook in a fresh kernel (cwd = its folder); return the seconds it took."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"path must be an existing .ipynb file, got {str(path)!r}")
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    if write:
+        nb.metadata["kernelspec"] = {
+            "name": kernel,
+            "display_name": "Python (gdcourse)",
+            "language": "python",
+        }
+        nbformat.write(nb, path)
+    return seconds

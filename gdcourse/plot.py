@@ -1,0 +1,175 @@
+"""Figures in one consistent look, drawn without pyplot's global state.
+
+Every drawing function takes the Axes to draw on and returns what it drew, so a
+lesson can combine panels freely; `figure()` makes a new Figure (not registered with
+pyplot, so nothing is shown twice). In a notebook, end the cell with the figure to
+show it. No rcParams are changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
+CONTOUR_CMAP = "Blues_r"
+DPI = 90
+
+
+def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.2):
+    """A new Figure with ncols × nrows styled panels; returns (fig, axes)."""
+    fig = Figure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax in axes.flat:
+        style(ax)
+    return fig, (axes[0, 0] if axes.size == 1 else axes.ravel())
+
+
+def style(ax) -> None:
+    """The course look: light grid behind the data, no top or right frame."""
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def color(i: int) -> str:
+    """The i-th colour of the course palette (wraps around)."""
+    return COLORS[i % len(COLORS)]
+
+
+def loss_curve(ax, losses, *, x=None, label=None, log=False, xlabel="step", **kw):
+    """One loss curve (log scale y when `log`, for losses spanning decades)."""
+    losses = np.asarray(losses, dtype=float)
+    x = np.arange(len(losses)) if x is None else np.asarray(x)
+    (line,) = ax.plot(x, losses, label=label, linewidth=1.6, **kw)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    if label is not None:
+        ax.legend(frameon=False)
+    return line
+
+
+def loss_curves(curves: Mapping[str, Sequence[float]], *, log=True, xlabel="step", title=None):
+    """A figure with several labelled loss curves on one Axes."""
+    fig, ax = figure(width=5.5, height=3.4)
+    for i, (label, losses) in enumerate(curves.items()):
+        loss_curve(ax, losses, label=label, log=log, xlabel=xlabel, color=color(i))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def function_1d(ax, fn, *, iterates=None, bounds=None, label=None, color_index=0, n=400):
+    """A 1-D test function's curve and, optionally, gradient-descent iterates on it."""
+    lo, hi = bounds or fn.bounds[0]
+    if iterates is not None and len(iterates):
+        pts = np.asarray(iterates, dtype=float).reshape(-1)
+        lo, hi = min(lo, pts.min()), max(hi, pts.max())
+    grid = np.linspace(lo, hi, n)
+    ax.plot(grid, fn(grid[None]), color="#444444", linewidth=1.4)
+    ax.set_xlabel("θ")
+    ax.set_ylabel("L(θ)")
+    if iterates is None:
+        return None
+    pts = np.asarray(iterates, dtype=float).reshape(-1)
+    (path,) = ax.plot(
+        pts,
+        fn(pts[None]),
+        "o-",
+        color=color(color_index),
+        markersize=4,
+        linewidth=1,
+        label=label,
+        alpha=0.9,
+    )
+    ax.plot(pts[:1], fn(pts[None, :1]), "s", color=color(color_index), markersize=7)
+    if label is not None:
+        ax.legend(frameon=False)
+    return path
+
+
+def contours(ax, fn, *, bounds=None, levels=25, resolution=160, log=True, mark=True):
+    """Filled contours of a 2-D test function, with its minima (★) and saddles (×) marked.
+
+    With `log`, levels are spaced logarithmically above the lowest value on the grid,
+    so both the steep walls and the flat valley floor show structure.
+    """
+    (x0, x1), (y0, y1) = bounds or fn.bounds
+    xs, ys = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    zs = fn(np.stack([xs, ys]))
+    if log:
+        shifted = zs - zs.min() + 1e-3 * (zs.max() - zs.min())
+        edges = np.geomspace(shifted.min(), shifted.max(), levels)
+        filled = ax.contourf(xs, ys, shifted, levels=edges, cmap=CONTOUR_CMAP, norm=LogNorm())
+        ax.contour(xs, ys, shifted, levels=edges, colors="white", linewidths=0.3, alpha=0.6)
+    else:
+        filled = ax.contourf(xs, ys, zs, levels=levels, cmap=CONTOUR_CMAP)
+        ax.contour(xs, ys, zs, levels=levels, colors="white", linewidths=0.3, alpha=0.6)
+    if mark:
+        for m in fn.minima:
+            ax.plot(*m, "*", color="#f4d35e", markersize=12, markeredgecolor="black")
+        for s in fn.saddles:
+            ax.plot(*s, "x", color="black", markersize=8)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("θ₁")
+    ax.set_ylabel("θ₂")
+    ax.grid(False)
+    return filled
+
+
+def trajectory(ax, points, *, label=None, color_index=0, markersize=3):
+    """A 2-D optimisation path: a line through the iterates, a square at the start."""
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got shape {pts.shape}")
+    c = color(color_index)
+    (line,) = ax.plot(
+        pts[:, 0], pts[:, 1], "o-", color=c, markersize=markersize, linewidth=1.2, label=label
+    )
+    ax.plot(pts[0, 0], pts[0, 1], "s", color=c, markersize=7, markeredgecolor="white")
+    if label is not None:
+        ax.legend(frameon=True, framealpha=0.85, loc="upper right")
+    return line
+
+
+def trajectories(fn, paths: Mapping[str, np.ndarray], *, bounds=None, title=None, losses=True):
+    """Contours of `fn` with several labelled paths, and (if `losses`) their loss curves."""
+    fig, axes = figure(ncols=2 if losses else 1, width=4.6, height=3.8)
+    ax = axes[0] if losses else axes
+    contours(ax, fn, bounds=bounds)
+    for i, (label, pts) in enumerate(paths.items()):
+        trajectory(ax, pts, label=label, color_index=i)
+    if title:
+        ax.set_title(title)
+    if losses:
+        for i, (label, pts) in enumerate(paths.items()):
+            values = fn(np.asarray(pts, dtype=float).T)
+            loss_curve(
+                axes[1], values - _floor(fn), label=label, log=bool(fn.minima), color=color(i)
+            )
+        axes[1].set_ylabel("L(θ) − L(θ*)" if fn.minima else "loss")
+    return fig
+
+
+def _floor(fn) -> float:
+    """The lowest known minimum value, so curves can show the distance to it on log axes."""
+    best = fn.global_minimum
+    return float(fn(best)) if best is not None else 0.0
+
+
+def schedule_curves(ax, schedules: Mapping[str, Sequence[float]], *, log=False):
+    """Learning rate against step for several schedules on one Axes."""
+    for i, (name, lrs) in enumerate(schedules.items()):
+        ax.plot(np.arange(len(lrs)), lrs, label=name, color=color(i), linewidth=1.6)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate η")
+    ax.legend(frameon=False, fontsize="small")

@@ -1,0 +1,61 @@
+"""Lesson listing, the environment report, and the notebook-executing command."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from gdcourse import cli, course
+
+
+def test_lessons_are_listed_in_order_with_titles():
+    found = course.lessons()
+    numbers = [number for number, _, _ in found]
+    assert numbers[:3] == ["00", "01", "02"]
+    assert numbers == sorted(numbers)
+    assert all(title and not title.startswith("#") for _, title, _ in found)
+
+
+def test_lessons_rejects_a_missing_folder(tmp_path):
+    with pytest.raises(ValueError, match="folder"):
+        course.lessons(tmp_path / "nope")
+
+
+def test_environment_report_names_versions_and_accelerator():
+    report = course.environment()
+    assert report["python"].startswith("3.")
+    assert report["torch"].startswith("2.")
+    assert "accelerator" in report
+
+
+def tiny_notebook(path, source):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nbformat.write(nb, path)
+
+
+def test_execute_writes_outputs(tmp_path, capsys):
+    path = tmp_path / "ok.ipynb"
+    tiny_notebook(path, "print(6 * 7)")
+    assert cli.main(["execute", str(path)]) == 0
+    cell = json.loads(path.read_text())["cells"][0]
+    assert cell["execution_count"] == 1
+    assert "".join(cell["outputs"][0]["text"]) == "42\n"
+
+
+def test_failing_notebook_is_left_unchanged(tmp_path, capsys):
+    path = tmp_path / "bad.ipynb"
+    tiny_notebook(path, "1 / 0")
+    before = path.read_text()
+    assert cli.main(["execute", str(path)]) == 1
+    assert path.read_text() == before
+    assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_module_entry_point_lists_lessons():
+    out = subprocess.run(
+        [sys.executable, "-m", "gdcourse", "lessons"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "01_the_idea.ipynb" in out
