@@ -9,10 +9,8 @@ ARGS   ?=
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb)) $(sort $(wildcard solutions/*.ipynb)) \
-             $(sort $(wildcard exercises/*.ipynb))
 
-.PHONY: setup lab test lint unit nbval notebooks benchmarks clean
+.PHONY: setup lab test lint exercises notebooks benchmarks clean
 
 ## setup: create .venv and install the course with pinned versions (only when inputs changed)
 setup: $(STAMP)
@@ -39,9 +37,15 @@ lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks
 	$(PY) -m ruff format --check gdcourse tests benchmarks
 
-## notebooks: re-execute every notebook in place, top to bottom, in a fresh gdcourse kernel
-notebooks: $(STAMP)
-	$(PY) -m gdcourse execute $(NOTEBOOKS)
+## exercises: regenerate exercises/ from solutions/ (the single source)
+exercises: $(STAMP)
+	$(PY) -m gdcourse build-exercises
+
+## notebooks: regenerate exercises, then re-execute every notebook in place, top to bottom,
+## each in a fresh gdcourse kernel
+notebooks: exercises
+	$(PY) -m gdcourse execute $(sort $(wildcard notebooks/*.ipynb)) \
+	    $(sort $(wildcard solutions/*.ipynb)) $(sort $(wildcard exercises/*.ipynb))
 
 ## benchmarks: print name=value lines for the speed goals
 benchmarks: $(STAMP)

@@ -35,6 +35,37 @@ def _lessons(args) -> int:
     return 0
 
 
+def _build_exercises(args) -> int:
+    from . import exercises
+
+    try:
+        changed = exercises.build(args.solutions, args.exercises, check=args.check)
+    except ValueError as exc:
+        print(f"build-exercises: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        for name in changed:
+            print(f"stale: exercises/{name}", file=sys.stderr)
+        if changed:
+            print("run `gdcourse build-exercises` (then `make notebooks`)", file=sys.stderr)
+        return 1 if changed else 0
+    for name in changed:
+        print(f"wrote {args.exercises}/{name}")
+    return 0
+
+
+def _release(args) -> int:
+    from . import release
+
+    try:
+        copied = release.release(args.target)
+    except ValueError as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.target}: {', '.join(copied)} (no solutions, no tests)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="gdcourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +75,16 @@ def main(argv=None) -> int:
     run.set_defaults(handler=_execute)
     listing = commands.add_parser("lessons", help="list the lessons in order")
     listing.set_defaults(handler=_lessons)
+    build = commands.add_parser(
+        "build-exercises", help="write exercises/ from solutions/ (the single source)"
+    )
+    build.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale")
+    build.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
+    build.add_argument("--exercises", default="exercises", help="folder to write")
+    build.set_defaults(handler=_build_exercises)
+    hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
+    hand_out.add_argument("target", metavar="DIR")
+    hand_out.set_defaults(handler=_release)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -1,0 +1,28 @@
+"""One-line checks for exercise notebooks: `check("gd_step", gd_step)`.
+
+The check calls the learner's function on the task's public probes (with a time
+limit), compares with the oracle, and prints ✓ or ✗ with a hint that names the likely
+mistake. The learner's own errors are reported in a short form, never re-raised.
+"""
+
+from __future__ import annotations
+
+from . import judge, tasks
+
+
+def evaluate(task_id: str, obj) -> judge.Verdict:
+    """Judge `obj` on the public probes of a task and return the verdict."""
+    task = tasks.get(task_id)
+    probes = [dict(p) for p in task.public]
+    answers = [judge.collect(task.call, obj, p, task.seconds) for p in probes]
+    return judge.judge(task, probes, answers)
+
+
+def check(task_id: str, obj) -> None:
+    """Print the verdict for one task (the line learners put after their code)."""
+    try:
+        verdict = evaluate(task_id, obj)
+    except ValueError as exc:  # an unknown task id: the notebook, not the learner, is wrong
+        print(f"✗ {exc}")
+        return
+    print(verdict.render())

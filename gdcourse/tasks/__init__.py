@@ -1,0 +1,109 @@
+"""Exercise tasks, each defined once and used by both in-notebook checks and grading.
+
+A task says how to call the learner's object on a probe (`call`, which runs where the
+learner's code runs and returns plain data), which probes are public (shown in the
+notebook) and how to generate hidden ones (grading only), the oracle that computes
+the expected answer (PyTorch itself wherever possible), the tolerance, the points,
+and misconception detectors: the mistakes learners really make, each with its hint.
+
+Task modules are named after their exercise notebook (`ex01_the_idea.py` defines the
+tasks of `exercises/01_the_idea.ipynb`) and register their tasks on import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import judge
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A known mistake: either a wrong answer it predicts, or an error message it explains."""
+
+    name: str
+    hint: str
+    answer: Callable | None = None  # probe kwargs -> the answer the mistake produces
+    error: str | None = None  # a substring of the error message the mistake causes
+
+
+@dataclass(frozen=True)
+class Task:
+    """One graded task of an exercise notebook."""
+
+    id: str
+    exercise: str
+    title: str
+    points: int
+    call: Callable  # (learner_object, **probe) -> answer; runs with the learner's code
+    oracle: Callable  # (**probe) -> expected answer; runs in the judge
+    public: tuple[dict, ...]
+    hidden: Callable  # (np.random.Generator) -> list of probes
+    detectors: tuple[Detector, ...] = ()
+    rtol: float = 1e-5
+    atol: float = 1e-7
+    hint: str = ""  # for a wrong answer that matches no detector
+    compare: Callable | None = None  # (answer, expected, probe) -> bool, instead of equality
+    seconds: float = 2.0  # time limit per probe
+
+    def accepts(self, answer, expected, probe) -> bool:
+        if self.compare is not None:
+            return bool(self.compare(answer, expected, probe))
+        return judge.same(answer, expected, self.rtol, self.atol)
+
+    def hidden_probes(self, seed: int) -> list[dict]:
+        """The hidden probes for grading, reproducible from the seed."""
+        return list(self.hidden(np.random.default_rng(seed)))
+
+
+_REGISTRY: dict[str, Task] = {}
+_loaded = False
+
+
+def register(*tasks: Task) -> None:
+    """Add tasks to the registry (called by each task module on import)."""
+    for task in tasks:
+        if task.id in _REGISTRY and _REGISTRY[task.id] is not task:
+            raise ValueError(f"task id {task.id!r} is defined twice")
+        if len(task.detectors) < 2:
+            raise ValueError(f"task {task.id!r} needs at least two misconception detectors")
+        _REGISTRY[task.id] = task
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for info in pkgutil.iter_modules(__path__):
+            if info.name.startswith("ex"):
+                importlib.import_module(f"{__name__}.{info.name}")
+        _loaded = True
+
+
+def get(task_id: str) -> Task:
+    """The task with this id, or a ValueError listing the known ids."""
+    _load()
+    try:
+        return _REGISTRY[task_id]
+    except KeyError:
+        raise ValueError(f"unknown task {task_id!r}; known tasks: {sorted(_REGISTRY)}") from None
+
+
+def all_tasks() -> list[Task]:
+    """Every task, ordered by exercise and then by definition order."""
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda t: t.exercise)
+
+
+def for_exercise(exercise: str) -> list[Task]:
+    """The tasks of one exercise notebook, in order."""
+    return [t for t in all_tasks() if t.exercise == exercise]
+
+
+def exercises() -> list[str]:
+    """The ids of all exercise notebooks that have tasks."""
+    return sorted({t.exercise for t in all_tasks()})

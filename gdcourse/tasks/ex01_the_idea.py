@@ -1,0 +1,193 @@
+"""Tasks of exercises/01_the_idea.ipynb: MSE gradients, one step, learning-rate regimes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Detector, Task, register
+
+EXERCISE = "01_the_idea"
+
+
+# ---------------------------------------------------------------- mse_gradients
+
+
+def _mse_gradients(x, y, w, b):
+    """Oracle: autograd on the mean squared error of the line w·x + b."""
+    import torch
+
+    xt, yt = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    torch.mean((wt * xt + bt - yt) ** 2).backward()
+    return [wt.grad.item(), bt.grad.item()]
+
+
+def _scaled(factor):
+    return lambda **p: [factor(p) * g for g in _mse_gradients(**p)]
+
+
+def _line_probe(rng):
+    n = int(rng.integers(3, 9))
+    return {
+        "x": np.round(rng.uniform(-2, 2, n), 2).tolist(),
+        "y": np.round(rng.uniform(-3, 3, n), 2).tolist(),
+        "w": round(float(rng.normal()), 2),
+        "b": round(float(rng.normal()), 2),
+    }
+
+
+mse_gradients = Task(
+    id="mse_gradients",
+    exercise=EXERCISE,
+    title="gradients of the mean squared error",
+    points=2,
+    call=lambda f, x, y, w, b: f(np.array(x), np.array(y), w, b),
+    oracle=_mse_gradients,
+    public=(
+        {"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 7.0], "w": 0.5, "b": 0.0},
+        {"x": [-1.0, 0.5, 2.0, 4.0, 1.0], "y": [0.0, 1.0, 1.0, 3.0, -2.0], "w": -1.0, "b": 2.0},
+    ),
+    hidden=lambda rng: [_line_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "sign error",
+            "your gradients have the right size but the wrong sign: the residual is "
+            "prediction − target (ŷ − y), not y − ŷ.",
+            answer=_scaled(lambda p: -1.0),
+        ),
+        Detector(
+            "sum instead of mean",
+            "your gradients are N times too large: the loss is the MEAN of the squared "
+            "errors, so divide the sum by N.",
+            answer=_scaled(lambda p: len(p["x"])),
+        ),
+        Detector(
+            "missing factor 2",
+            "your gradients are exactly half the expected ones: the derivative of r² is 2r.",
+            answer=_scaled(lambda p: 0.5),
+        ),
+        Detector(
+            "missing 2/N",
+            "your gradients are N/2 times too large: the derivative of the mean of r² is "
+            "(2/N)·Σ r·(∂r/∂θ).",
+            answer=_scaled(lambda p: len(p["x"]) / 2),
+        ),
+    ),
+    hint="compute r = w·x + b − y, then dL/dw = 2·mean(r·x) and dL/db = 2·mean(r).",
+)
+
+
+# ---------------------------------------------------------------- gd_step
+
+
+def _vector_probe(rng):
+    n = int(rng.integers(1, 6))
+    return {
+        "theta": np.round(rng.normal(size=n), 3).tolist(),
+        "grad": np.round(rng.normal(size=n), 3).tolist(),
+        "lr": float(rng.choice([0.01, 0.05, 0.1, 0.3])),
+    }
+
+
+gd_step = Task(
+    id="gd_step",
+    exercise=EXERCISE,
+    title="one gradient-descent step",
+    points=1,
+    call=lambda f, theta, grad, lr: f(np.array(theta), np.array(grad), lr),
+    oracle=lambda theta, grad, lr: (np.array(theta) - lr * np.array(grad)).tolist(),
+    public=(
+        {"theta": [1.0, -2.0], "grad": [0.5, -4.0], "lr": 0.1},
+        {"theta": [0.3, 0.0, 2.0], "grad": [1.0, 2.0, -1.0], "lr": 0.05},
+    ),
+    hidden=lambda rng: [_vector_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "sign error",
+            "you moved WITH the gradient: gradient descent subtracts η·∇L, because the "
+            "gradient points uphill.",
+            answer=lambda theta, grad, lr: (np.array(theta) + lr * np.array(grad)).tolist(),
+        ),
+        Detector(
+            "returned the step",
+            "you returned the step −η·∇L instead of the new parameters θ − η·∇L.",
+            answer=lambda theta, grad, lr: (-lr * np.array(grad)).tolist(),
+        ),
+        Detector(
+            "learning rate applied twice",
+            "your step is η times too small: the learning rate was applied twice (η²·∇L).",
+            answer=lambda theta, grad, lr: (np.array(theta) - lr * lr * np.array(grad)).tolist(),
+        ),
+    ),
+    hint="the update is θ_new = θ − η·∇L, element by element.",
+)
+
+
+# ---------------------------------------------------------------- lr_regime
+
+
+def _regime(lr, curvature, *, oscillate_above=1.0, diverge_above=2.0):
+    if lr * curvature > diverge_above:
+        return "diverges"
+    if lr * curvature > oscillate_above:
+        return "oscillates"
+    return "converges"
+
+
+_REGIME_PROBES = [
+    (0.1, 4.0),
+    (0.3, 4.0),
+    (0.6, 4.0),
+    (0.4, 1.0),
+    (1.5, 1.0),
+    (2.5, 1.0),
+    (0.015, 100.0),
+]
+
+
+def _regime_probe(rng):
+    curvature = float(rng.choice([0.5, 2.0, 10.0, 50.0]))
+    ratio = float(rng.choice([0.3, 0.8, 1.2, 1.7, 2.4, 5.0]))
+    return {"lr": round(ratio / curvature, 6), "curvature": curvature}
+
+
+lr_regime = Task(
+    id="lr_regime",
+    exercise=EXERCISE,
+    title="predict the learning-rate regime",
+    points=1,
+    call=lambda f, lr, curvature: f(lr, curvature),
+    oracle=_regime,
+    public=tuple({"lr": lr, "curvature": c} for lr, c in _REGIME_PROBES),
+    hidden=lambda rng: [_regime_probe(rng) for _ in range(6)],
+    detectors=(
+        Detector(
+            "diverges above 1/L",
+            "you put the divergence threshold at 1/L: between 1/L and 2/L the iterates jump "
+            "across the minimum but still converge (|1 − ηL| < 1). It diverges above 2/L.",
+            answer=lambda lr, curvature: _regime(lr, curvature, diverge_above=1.0),
+        ),
+        Detector(
+            "η compared with L",
+            "you compared η with L (or 2·L); the thresholds are 1/L and 2/L, because the "
+            "error is multiplied by 1 − ηL each step.",
+            answer=lambda lr, curvature: (
+                "diverges"
+                if lr > 2 * curvature
+                else "oscillates"
+                if lr > curvature
+                else "converges"
+            ),
+        ),
+        Detector(
+            "never oscillates",
+            "you never answer 'oscillates': for 1/L < η < 2/L the factor 1 − ηL is negative, "
+            "so the iterate changes sign every step while it converges.",
+            answer=lambda lr, curvature: _regime(lr, curvature, oscillate_above=2.0),
+        ),
+    ),
+    hint="compute r = 1 − η·L: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
+)
+
+register(mse_gradients, gd_step, lr_regime)

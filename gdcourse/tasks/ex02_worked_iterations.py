@@ -1,0 +1,179 @@
+"""Tasks of exercises/02_worked_iterations.ipynb: k iterations, conditioning, stable η."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Detector, Task, register
+
+EXERCISE = "02_worked_iterations"
+
+
+def _iterate(x, y, w, b, lr, k, *, steps_offset=0, reduce="mean", sequential=False):
+    """Oracle (and its mutants): k steps of autograd gradient descent on the line's MSE."""
+    import torch
+
+    xt, yt = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    wt = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(float(b), dtype=torch.float64, requires_grad=True)
+    for _ in range(k + steps_offset):
+        r = wt * xt + bt - yt
+        loss = torch.mean(r**2) if reduce == "mean" else torch.sum(r**2)
+        (gw,) = torch.autograd.grad(loss, wt, retain_graph=True)
+        with torch.no_grad():
+            wt -= lr * gw
+        if sequential:  # the bias gradient computed with the already-updated w
+            r = wt * xt + bt - yt
+            loss = torch.mean(r**2) if reduce == "mean" else torch.sum(r**2)
+        (gb,) = torch.autograd.grad(loss, bt)
+        with torch.no_grad():
+            bt -= lr * gb
+    return [wt.item(), bt.item()]
+
+
+def _iterate_probe(rng):
+    n = int(rng.integers(3, 7))
+    x = np.round(rng.uniform(-1.5, 1.5, n), 2)
+    return {
+        "x": x.tolist(),
+        "y": np.round(2 * x + 1 + rng.normal(0, 0.3, n), 2).tolist(),
+        "w": 0.0,
+        "b": 0.0,
+        "lr": float(rng.choice([0.05, 0.1, 0.2])),
+        "k": int(rng.integers(2, 9)),
+    }
+
+
+iterate = Task(
+    id="iterate",
+    exercise=EXERCISE,
+    title="k iterations of the worked example",
+    points=2,
+    call=lambda f, x, y, w, b, lr, k: f(np.array(x), np.array(y), w, b, lr, k),
+    oracle=_iterate,
+    public=(
+        {"x": [1.0, 2.0], "y": [2.0, 4.0], "w": 0.0, "b": 0.0, "lr": 0.1, "k": 5},
+        {"x": [1.0, 2.0, 3.0], "y": [1.0, 3.0, 4.0], "w": 0.5, "b": -1.0, "lr": 0.05, "k": 3},
+    ),
+    hidden=lambda rng: [_iterate_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "one step too few",
+            "you did one step too few: k iterations means the update runs k times "
+            "(check your range()).",
+            answer=lambda **p: _iterate(**p, steps_offset=-1),
+        ),
+        Detector(
+            "one step too many",
+            "you did one step too many: k iterations means the update runs exactly k times.",
+            answer=lambda **p: _iterate(**p, steps_offset=1),
+        ),
+        Detector(
+            "sum instead of mean",
+            "your steps are too large by the factor N: the loss is the mean of the squared "
+            "errors, so its gradient has 2/N in front.",
+            answer=lambda **p: _iterate(**p, reduce="sum"),
+        ),
+        Detector(
+            "sequential update",
+            "you updated w before computing the gradient for b: compute BOTH gradients at "
+            "the current (w, b), then update both.",
+            answer=lambda **p: _iterate(**p, sequential=True),
+        ),
+    ),
+    hint="in each iteration: r = w·x + b − y; gw = 2·mean(r·x); gb = 2·mean(r); then "
+    "w −= lr·gw and b −= lr·gb.",
+)
+
+
+# ---------------------------------------------------------------- conditioning
+
+
+def _hessian_eigenvalues(x):
+    X = np.column_stack([np.asarray(x, dtype=float), np.ones(len(x))])
+    return np.linalg.eigvalsh(2 / len(x) * X.T @ X)
+
+
+def _x_probe(rng):
+    n = int(rng.integers(2, 8))
+    x = np.round(rng.uniform(-1, 4, n), 2)
+    while np.ptp(x) < 0.5:  # keep the Hessian well away from singular
+        x = np.round(rng.uniform(-1, 4, n), 2)
+    return {"x": x.tolist()}
+
+
+def _condition(x):
+    lo, hi = _hessian_eigenvalues(x)
+    return float(hi / lo)
+
+
+condition_number = Task(
+    id="condition_number",
+    exercise=EXERCISE,
+    title="condition number of the MSE Hessian",
+    points=1,
+    call=lambda f, x: f(np.array(x)),
+    oracle=_condition,
+    public=({"x": [1.0, 2.0]}, {"x": [0.0, 1.0, 3.0]}, {"x": [-1.0, 1.0]}),
+    hidden=lambda rng: [_x_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "inverted ratio",
+            "your answer is 1/κ: the condition number is the LARGEST eigenvalue over the "
+            "smallest, so it is at least 1.",
+            answer=lambda x: 1 / _condition(x),
+        ),
+        Detector(
+            "singular values of X",
+            "you took the ratio of the singular values of X (the square root of κ): the "
+            "Hessian is (2/N)·XᵀX, so use its eigenvalues.",
+            answer=lambda x: float(np.sqrt(_condition(x))),
+        ),
+        Detector(
+            "forgot the bias column",
+            "with only the x column the Hessian is a single number (κ = 1): X needs a column "
+            "of ones for the bias b.",
+            answer=lambda x: 1.0,
+        ),
+    ),
+    hint="X = column_stack([x, ones]); H = (2/N)·XᵀX; κ = largest / smallest eigenvalue.",
+)
+
+
+def _max_lr(x):
+    return float(2 / _hessian_eigenvalues(x)[-1])
+
+
+max_stable_lr = Task(
+    id="max_stable_lr",
+    exercise=EXERCISE,
+    title="the largest stable learning rate",
+    points=1,
+    call=lambda f, x: f(np.array(x)),
+    oracle=_max_lr,
+    public=({"x": [1.0, 2.0]}, {"x": [0.0, 1.0, 3.0]}),
+    hidden=lambda rng: [_x_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "1/λ instead of 2/λ",
+            "your answer is half the limit: 1/λ_max is where oscillation starts; divergence "
+            "starts at 2/λ_max.",
+            answer=lambda x: _max_lr(x) / 2,
+        ),
+        Detector(
+            "smallest eigenvalue",
+            "you used the smallest eigenvalue: the steepest direction (largest eigenvalue) "
+            "is the one that diverges first.",
+            answer=lambda x: float(2 / _hessian_eigenvalues(x)[0]),
+        ),
+        Detector(
+            "Hessian without the 2",
+            "your limit is twice too large: the Hessian of the mean squared error is "
+            "(2/N)·XᵀX, with the factor 2.",
+            answer=lambda x: 2 * _max_lr(x),
+        ),
+    ),
+    hint="η_max = 2 / λ_max, with λ_max the largest eigenvalue of H = (2/N)·XᵀX.",
+)
+
+register(iterate, condition_number, max_stable_lr)

@@ -1,0 +1,60 @@
+"""The student hand-out contains lessons and blank exercises, and no solution code."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdcourse import cli
+from gdcourse.exercises import BEGIN, END
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def solution_regions():
+    """The text of every marked solution region in solutions/ (dedented lines)."""
+    regions = []
+    pattern = re.compile(re.escape(BEGIN) + r"\n(.*?)\n\s*" + re.escape(END), re.DOTALL)
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for body in pattern.findall(cell.source):
+                regions.append("\n".join(line.strip() for line in body.splitlines()))
+    return regions
+
+
+def released_text(folder: Path) -> str:
+    parts = []
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in {".py", ".ipynb", ".md", ".txt", ".yml", ".toml", ""}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if path.suffix == ".ipynb":
+                nb = nbformat.reads(text, as_version=4)
+                text = "\n".join(c.source for c in nb.cells)
+            parts.append("\n".join(line.strip() for line in text.splitlines()))
+    return "\n".join(parts)
+
+
+def test_release_has_no_solution_code(tmp_path):
+    target = tmp_path / "handout"
+    assert cli.main(["release", str(target)]) == 0
+    assert (target / "notebooks" / "01_the_idea.ipynb").exists()
+    assert (target / "exercises" / "01_the_idea.ipynb").exists()
+    assert (target / "gdcourse" / "checks.py").exists()
+    assert not (target / "solutions").exists() and not (target / "tests").exists()
+    text = released_text(target)
+    regions = solution_regions()
+    assert regions, "no solution regions found"
+    leaked = [r for r in regions if r in text]
+    assert not leaked, f"solution code in the release: {leaked[:2]}"
+    assert not re.search(r"^" + re.escape(BEGIN) + r"$", text, flags=re.MULTILINE)
+
+
+def test_release_refuses_a_non_empty_or_inner_target(tmp_path):
+    (tmp_path / "x").write_text("keep me")
+    assert cli.main(["release", str(tmp_path)]) == 2
+    assert (tmp_path / "x").read_text() == "keep me"
+    with pytest.raises(ValueError, match="outside"):
+        from gdcourse.release import release
+
+        release(ROOT / "notebooks" / "out")
