@@ -40,7 +40,7 @@ class Task:
     exercise: str
     title: str
     points: int
-    call: Callable  # (learner_object, **probe) -> answer; runs with the learner's code
+    call: str  # expression calling the learner's object `f` on the probe, e.g. "f(np.array(x))"
     oracle: Callable  # (**probe) -> expected answer; runs in the judge
     public: tuple[dict, ...]
     hidden: Callable  # (np.random.Generator) -> list of probes

@@ -42,7 +42,7 @@ mse_gradients = Task(
     exercise=EXERCISE,
     title="gradients of the mean squared error",
     points=2,
-    call=lambda f, x, y, w, b: f(np.array(x), np.array(y), w, b),
+    call="f(np.array(x), np.array(y), w, b)",
     oracle=_mse_gradients,
     public=(
         {"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 7.0], "w": 0.5, "b": 0.0},
@@ -95,7 +95,7 @@ gd_step = Task(
     exercise=EXERCISE,
     title="one gradient-descent step",
     points=1,
-    call=lambda f, theta, grad, lr: f(np.array(theta), np.array(grad), lr),
+    call="f(np.array(theta), np.array(grad), lr)",
     oracle=lambda theta, grad, lr: (np.array(theta) - lr * np.array(grad)).tolist(),
     public=(
         {"theta": [1.0, -2.0], "grad": [0.5, -4.0], "lr": 0.1},
@@ -157,7 +157,7 @@ lr_regime = Task(
     exercise=EXERCISE,
     title="predict the learning-rate regime",
     points=1,
-    call=lambda f, lr, curvature: f(lr, curvature),
+    call="f(lr, curvature)",
     oracle=_regime,
     public=tuple({"lr": lr, "curvature": c} for lr, c in _REGIME_PROBES),
     hidden=lambda rng: [_regime_probe(rng) for _ in range(6)],
