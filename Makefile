@@ -47,9 +47,9 @@ notebooks: exercises
 	$(PY) -m gdcourse execute $(sort $(wildcard notebooks/*.ipynb)) \
 	    $(sort $(wildcard solutions/*.ipynb)) $(sort $(wildcard exercises/*.ipynb))
 
-## benchmarks: print name=value lines for the speed goals
+## benchmarks: print name=value lines for the speed goals (a few minutes)
 benchmarks: $(STAMP)
-	$(PY) benchmarks/notebooks.py
+	@for script in benchmarks/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info

@@ -135,10 +135,25 @@ def as_array(value):
         return None
 
 
+def _ragged(value) -> bool:
+    """A list whose items have different shapes (e.g. one gradient per parameter)."""
+    return (
+        isinstance(value, list)
+        and as_array(value) is None
+        and all(isinstance(v, list | float) for v in value)
+    )
+
+
 def same(answer, expected, rtol: float, atol: float) -> bool:
     """Whether an answer equals the expected one: strings exactly, numbers within tolerance."""
     if isinstance(expected, str) or isinstance(answer, str):
         return isinstance(answer, str) and answer.strip().lower() == str(expected).lower()
+    if _ragged(expected):
+        return (
+            isinstance(answer, list)
+            and len(answer) == len(expected)
+            and all(same(a, e, rtol, atol) for a, e in zip(answer, expected, strict=True))
+        )
     a, e = as_array(answer), as_array(expected)
     if a is None or e is None or a.shape != e.shape:
         return False
@@ -149,6 +164,11 @@ def shape_problem(answer, expected) -> str | None:
     """Describe a shape or type mismatch, if there is one."""
     if isinstance(expected, str):
         return None if isinstance(answer, str) else "expected a string label"
+    if _ragged(expected):
+        if not isinstance(answer, list) or len(answer) != len(expected):
+            return f"expected a list of {len(expected)} items"
+        problems = (shape_problem(a, e) for a, e in zip(answer, expected, strict=True))
+        return next((f"item {i}: {p}" for i, p in enumerate(problems) if p), None)
     a, e = as_array(answer), as_array(expected)
     if a is None:
         return "the answer is not numeric (or its parts have different lengths)"

@@ -84,11 +84,15 @@ def test_each_detector_fires_on_its_mutant(task, detector):
 def test_unrecognised_wrong_answer_gets_the_general_hint(task):
     solution = learner("solutions", task)
 
-    def wrong(*args, **kwargs):
-        answer = judge.plain(solution(*args, **kwargs))
+    def distort(answer):
         if isinstance(answer, str):
             return "none of these"
+        if isinstance(answer, list) and judge.as_array(answer) is None:  # ragged
+            return [distort(a) for a in answer]
         return (np.asarray(answer, dtype=float) * 1.37 + 0.1).tolist()
+
+    def wrong(*args, **kwargs):
+        return distort(judge.plain(solution(*args, **kwargs)))
 
     verdict = checks.evaluate(task.id, wrong)
     assert verdict.status == judge.FAILED

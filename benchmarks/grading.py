@@ -1,0 +1,88 @@
+"""Bulk grading against kernel-based execution, on 30 submissions.
+
+Makes 30 submissions from the solution and exercise notebooks (full solutions, blank
+exercises, and solutions with a mistake appended), grades them with
+`gdcourse grade --jobs 2`, then executes the same 30 notebooks one fresh kernel each
+with `jupyter nbconvert --execute` (the floor of kernel-based graders), and prints
+`grade_s=`, `kernel_execute_s=` and `speedup=`. Goal: speedup >= 10.
+Usage: .venv/bin/python benchmarks/grading.py
+"""
+
+import itertools
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+MISTAKE = "def gd_step(theta, grad, lr):\n    return theta + lr * grad\n"
+
+
+def make_submissions(folder: Path, count: int = 30) -> list[Path]:
+    sources = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted(
+        (ROOT / "exercises").glob("*.ipynb")
+    )
+    paths = []
+    for i, source in zip(range(count), itertools.cycle(sources), strict=False):
+        nb = nbformat.read(source, as_version=4)
+        if i % 3 == 2 and source.parent.name == "solutions":
+            nb.cells.append(nbformat.v4.new_code_cell(MISTAKE))
+        target = folder / f"student{i:02d}" / source.name
+        target.parent.mkdir(parents=True)
+        nbformat.write(nb, target)
+        paths.append(target)
+    return paths
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        paths = make_submissions(tmp / "subs")
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gdcourse",
+                "grade",
+                str(tmp / "subs"),
+                "--out",
+                str(tmp / "out"),
+                "--jobs",
+                "2",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        grade_s = time.perf_counter() - start
+        print(f"grade_s={grade_s:.2f}", flush=True)
+        start = time.perf_counter()
+        for path in paths:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "jupyter",
+                    "nbconvert",
+                    "--to",
+                    "notebook",
+                    "--execute",
+                    "--ExecutePreprocessor.kernel_name=gdcourse",
+                    "--output",
+                    str(path.with_suffix(".out.ipynb")),
+                    str(path),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        kernel_s = time.perf_counter() - start
+        print(f"kernel_execute_s={kernel_s:.2f}")
+        print(f"speedup={kernel_s / grade_s:.1f}")
+
+
+if __name__ == "__main__":
+    main()
