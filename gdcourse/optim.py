@@ -148,7 +148,8 @@ class Adam(_Optimizer):
     """Momentum divided by the root of a running mean of squared gradients (torch.optim.Adam).
 
     bias_correction=False (not in torch) skips dividing both moments by 1 - beta**step,
-    so lessons can show why the first steps are otherwise far too small.
+    so lessons can show what the correction does: both moments start at zero, and without
+    it the first steps are mis-scaled (with the default betas, several times too large).
     """
 
     _decoupled = False  # AdamW sets this: decay the weights directly, not through the gradient
