@@ -102,7 +102,9 @@ def _key(submission: Submission, data: bytes, seed: int) -> str:
 def _rows(student, exercise, verdicts, note="") -> list[dict]:
     rows = []
     for v in verdicts:
-        feedback = " ".join(part for part in (v.hint, note) if part)
+        # details are the learner's own error message and line (judged without probe values)
+        details = " ".join(d for d in v.details if d)[:300]
+        feedback = " ".join(part for part in (v.hint, details, note) if part)
         rows.append(
             {
                 "student": student,

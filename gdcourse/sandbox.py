@@ -129,6 +129,39 @@ class _Blocker:
         return None
 
 
+def _keep_imports_readable() -> None:
+    """Let an unprivileged child import from sys.path entries it could not reach by path.
+
+    Python itself may live below a directory only root can enter (here: /root/.pyenv).
+    Each import directory is opened while still root, and imports then go through
+    /proc/self/fd/N, which reaches the directory without re-checking its ancestors.
+    """
+    mapping = {}
+    for entry in dict.fromkeys(sys.path):
+        if entry and os.path.isdir(entry):
+            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY)
+            mapping[entry] = f"/proc/self/fd/{fd}"
+    sys.path[:] = [mapping.get(entry, entry) for entry in sys.path]
+    prefixes = sorted(mapping, key=len, reverse=True)
+    for module in list(sys.modules.values()):
+        paths = getattr(module, "__path__", None)
+        if not isinstance(paths, list):
+            continue
+        for i, path in enumerate(paths):
+            for prefix in prefixes:
+                if path == prefix or path.startswith(prefix + os.sep):
+                    paths[i] = mapping[prefix] + path[len(prefix) :]
+                    break
+    sys.path_importer_cache.clear()
+
+
+def _stay_dumpable() -> None:
+    """After setuid the kernel hides /proc/self from the process; keep it readable."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
 def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
     """Apply the child's isolation: session, directory, environment, limits, user.
 
@@ -158,10 +191,12 @@ def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
     if os.geteuid() == 0:
         uid = UNPRIVILEGED + slot
         os.chown(workdir, uid, uid)
+        _keep_imports_readable()
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        _stay_dumpable()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # output written below Python's level goes nowhere
         os.dup2(devnull, fd)
@@ -205,6 +240,11 @@ def _warm_up() -> None:
     torch.set_num_interop_threads(1)
     for name in WARM_MODULES:
         importlib.import_module(name)
+    # The first optimiser built imports torch._dynamo (about 2 s): pay it once, here.
+    weight = torch.zeros(1, requires_grad=True)
+    weight.grad = torch.ones(1)
+    torch.optim.SGD([weight], lr=0.1, momentum=0.9).step()
+    torch.optim.Adam([weight], lr=0.1).step()
 
 
 def serve(inp=None, out=None) -> None:

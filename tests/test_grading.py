@@ -83,6 +83,9 @@ def batch(tmp_path_factory):
         "toplevel/01_the_idea.ipynb": notebook(solution + ["raise RuntimeError('boom')"]),
         "loop/01_the_idea.ipynb": notebook(solution + ["while True:\n    pass"]),
         "memory/01_the_idea.ipynb": notebook(solution + ["hog = bytearray(8 * 2**30)"]),
+        "stdlib/01_the_idea.ipynb": notebook(
+            ["import cProfile, fractions, statistics, turtle"] + solution
+        ),
         "output/01_the_idea.ipynb": notebook(solution + ["print('x' * 5_000_000)"]),
         "sysexit/01_the_idea.ipynb": notebook(solution + ["import sys\nsys.exit(3)"]),
         "osexit/01_the_idea.ipynb": notebook(solution + ["import os\nos._exit(0)"]),
@@ -200,6 +203,11 @@ def test_syntax_error_costs_only_its_task(batch):
 def test_top_level_exception_is_reported_and_defined_functions_still_graded(batch):
     assert points(batch, "toplevel") == FULL
     assert "RuntimeError: boom" in batch["rows"]["toplevel"][0]["feedback"]
+
+
+def test_any_standard_library_module_can_be_imported(batch):
+    # Python may live where the unprivileged child cannot reach it by path (/root/...).
+    assert points(batch, "stdlib") == FULL, batch["rows"]["stdlib"]
 
 
 def test_infinite_loop_times_out(batch):
