@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import threading
 import traceback
 from contextlib import contextmanager
@@ -85,9 +86,17 @@ def plain(value):
     raise TypeError(f"returned a {type(value).__name__}, which is not a number, array or string")
 
 
+def _library(filename: str) -> bool:
+    """Whether a traceback frame is in gdcourse, an installed package or the standard library."""
+    return (
+        filename.startswith((PACKAGE_DIR, sys.base_prefix, sys.prefix))
+        or "site-packages" in filename
+    )
+
+
 def _where(tb) -> str:
     """The last line of the learner's own code in a traceback, in a short form."""
-    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(PACKAGE_DIR)]
+    frames = [f for f in traceback.extract_tb(tb) if not _library(f.filename)]
     if not frames:
         return ""
     frame = frames[-1]
