@@ -1,0 +1,276 @@
+"""Tasks of exercises/04_training_loop.ipynb: the canonical loop, gradient accumulation."""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+
+import numpy as np
+
+from .. import judge
+from . import Detector, Task, register
+
+EXERCISE = "04_training_loop"
+
+
+# ---------------------------------------------------------------- train_linear
+
+TARGET_FACTOR = 1.01  # accepted: a training loss at most 1 % above the reference run's
+
+
+def _train(x, y, w, b, lr, steps, *, zero_grad=True, step=True, column_target=True):
+    """Oracle (and its mutants): the canonical loop with nn.Linear, nn.MSELoss, optim.SGD.
+
+    Returns the trained [w, b]. The model starts from the given w and b, so there is
+    no randomness; float64 throughout.
+    """
+    import torch
+    from torch import nn
+
+    X = torch.tensor(x, dtype=torch.float64).unsqueeze(1)
+    Y = torch.tensor(y, dtype=torch.float64)
+    if column_target:
+        Y = Y.unsqueeze(1)
+    model = nn.Linear(1, 1, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.fill_(w)
+        model.bias.fill_(b)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        if zero_grad:
+            optimiser.zero_grad()
+        with warnings.catch_warnings():  # the (N,) target's broadcasting warning
+            warnings.simplefilter("ignore")
+            loss = loss_fn(model(X), Y)
+        loss.backward()
+        if step:
+            optimiser.step()
+    return [model.weight.item(), model.bias.item()]
+
+
+def _mse(params, x, y):
+    """The training loss (mean squared error) of the line with parameters [w, b]."""
+    import torch
+
+    w, b = (float(v) for v in params)
+    xt, yt = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    return torch.mean((w * xt + b - yt) ** 2).item()
+
+
+@cache
+def _target(x, y, w, b, lr, steps):
+    """The loss to reach: a little above what the correct loop reaches in `steps` steps."""
+    return TARGET_FACTOR * _mse(_train(list(x), list(y), w, b, lr, steps), x, y)
+
+
+def _reaches_target(answer, expected, probe):
+    """Exactly the expected run, or any parameters whose training loss reaches the target.
+
+    The judge compares the learner's (w, b) with the reference run's: accepted when
+    their loss is at most the target. A detector compares them with a mistaken run's:
+    it fires when they equal that run's (w, b), on probes where the answer fails.
+    """
+    if judge.same(answer, expected, rtol=1e-5, atol=1e-7):
+        return True
+    params = judge.as_array(answer)
+    if params is None or params.shape != (2,) or not np.all(np.isfinite(params)):
+        return False
+    p = probe
+    target = _target(tuple(p["x"]), tuple(p["y"]), p["w"], p["b"], p["lr"], p["steps"])
+    return _mse(params, p["x"], p["y"]) <= target
+
+
+def _line_probe(rng):
+    n = int(rng.integers(4, 9))
+    x = np.round(rng.uniform(-1.5, 1.5, n), 2)
+    slope, intercept = float(rng.choice([-2.0, -1.0, 1.5, 2.0, 3.0])), float(rng.normal())
+    return {
+        "x": x.tolist(),
+        "y": np.round(slope * x + intercept + rng.normal(0, 0.2, n), 2).tolist(),
+        "w": round(float(rng.normal()), 2),
+        "b": round(float(rng.normal()), 2),
+        "lr": float(rng.choice([0.05, 0.1, 0.2])),
+        "steps": int(rng.integers(30, 61)),
+    }
+
+
+train_linear = Task(
+    id="train_linear",
+    exercise=EXERCISE,
+    title="a short training run that reaches a target loss",
+    points=3,
+    call="f(torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
+    "w, b, lr, steps)",
+    oracle=_train,
+    public=(
+        {
+            "x": [0.0, 1.0, 2.0, 3.0],
+            "y": [1.2, 2.8, 5.1, 7.0],
+            "w": 0.0,
+            "b": 0.0,
+            "lr": 0.1,
+            "steps": 30,
+        },
+        {
+            "x": [-1.0, -0.5, 0.5, 1.0, 1.5],
+            "y": [-1.1, 0.2, 1.8, 3.2, 3.9],
+            "w": 1.0,
+            "b": -1.0,
+            "lr": 0.2,
+            "steps": 20,
+        },
+        {"x": [1.0, 2.0], "y": [2.0, 4.0], "w": 0.0, "b": 0.0, "lr": 0.1, "steps": 50},
+    ),
+    hidden=lambda rng: [_line_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "x not a column",
+            "nn.Linear(1, 1) expects a batch of rows of shape (N, 1), and x has shape (N,): "
+            "make it a column with x.unsqueeze(1) (and the target too).",
+            error="mat1 and mat2 shapes cannot be multiplied",
+        ),
+        Detector(
+            "parameters never moved",
+            "your (w, b) are the starting values: the parameters never moved. Call "
+            "optimiser.step() after loss.backward() in every step, and never zero_grad() "
+            "between backward() and step().",
+            answer=lambda **p: _train(**p, step=False),
+        ),
+        Detector(
+            "no zero_grad",
+            "your run matches the loop without optimiser.zero_grad(): backward() adds to "
+            ".grad, so every step used the sum of all gradients so far. Clear the "
+            "gradients at the start of every step.",
+            answer=lambda **p: _train(**p, zero_grad=False),
+        ),
+        Detector(
+            "default learning rate",
+            "your run matches η = 0.001, the default of torch.optim.SGD: pass the learning "
+            "rate, torch.optim.SGD(model.parameters(), lr=lr).",
+            answer=lambda **p: _train(**{**p, "lr": 1e-3}),
+        ),
+        Detector(
+            "target of shape (N,)",
+            "your run fitted a flat line through the mean of y: the prediction has shape "
+            "(N, 1) and the target (N,), so nn.MSELoss broadcast them to an N × N table. "
+            "Make the target a column too: y.unsqueeze(1).",
+            answer=lambda **p: _train(**p, column_target=False),
+        ),
+    ),
+    hint="your trained (w, b) do not reach the target loss. In each of the `steps` steps: "
+    "optimiser.zero_grad(); prediction = model(X); loss = loss_fn(prediction, Y); "
+    "loss.backward(); optimiser.step(), with X and Y columns of shape (N, 1).",
+    compare=_reaches_target,
+    # the learner's first torch.optim.SGD imports torch._dynamo: seconds on a slow machine
+    seconds=15.0,
+)
+
+
+# ---------------------------------------------------------------- accumulated_gradient
+
+
+def _gradient(X, y, w, b, k, *, mode="batch"):
+    """Oracle (and its mutants): the gradient of the MSE, as one flat vector (w…, b).
+
+    The oracle is autograd on the whole batch at once; the mutants accumulate over k
+    micro-batches with a mistake in the loop.
+    """
+    import torch
+    from torch import nn
+
+    Xt = torch.tensor(X, dtype=torch.float64)
+    Yt = torch.tensor(y, dtype=torch.float64).unsqueeze(1)
+    model = nn.Linear(Xt.shape[1], 1, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor(w, dtype=torch.float64).reshape(1, -1))
+        model.bias.fill_(b)
+    loss_fn = nn.MSELoss(reduction="sum" if mode == "sum" else "mean")
+    if mode == "batch":
+        loss_fn(model(Xt), Yt).backward()
+        return torch.cat([p.grad.flatten() for p in model.parameters()]).tolist()
+    for xm, ym in zip(Xt.chunk(k), Yt.chunk(k), strict=True):
+        if mode == "zero_grad inside":
+            model.zero_grad()
+        if mode == "flat target":
+            ym = ym.squeeze(1)
+        with warnings.catch_warnings():  # the flat target's broadcasting warning
+            warnings.simplefilter("ignore")
+            loss = loss_fn(model(xm), ym)
+        (loss if mode in ("unscaled", "sum") else loss / k).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters()]).tolist()
+
+
+def _batch_probe(rng):
+    d = int(rng.integers(1, 4))
+    k, size = int(rng.choice([2, 3, 4])), int(rng.choice([2, 3, 5]))
+    B = k * size
+    X = np.round(rng.normal(size=(B, d)), 2)
+    w_true = rng.normal(size=d)
+    return {
+        "X": X.tolist(),
+        "y": np.round(X @ w_true + rng.normal() + rng.normal(0, 0.3, B), 2).tolist(),
+        "w": np.round(rng.normal(size=d), 2).tolist(),
+        "b": round(float(rng.normal()), 2),
+        "k": k,
+    }
+
+
+accumulated_gradient = Task(
+    id="accumulated_gradient",
+    exercise=EXERCISE,
+    title="k micro-batches equal one large batch",
+    points=2,
+    call="f(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
+    "torch.tensor(w, dtype=torch.float64), b, k)",
+    oracle=_gradient,
+    public=(
+        {
+            "X": [[1.0, 0.0], [0.5, 2.0], [-1.0, 1.0], [2.0, -0.5], [0.0, 1.5], [1.5, 1.0]],
+            "y": [1.0, 3.0, -0.5, 2.5, 1.0, 4.0],
+            "w": [0.5, -0.5],
+            "b": 0.0,
+            "k": 3,
+        },
+        {
+            "X": [[1.0], [2.0], [3.0], [4.0], [-1.0], [0.0], [0.5], [2.5]],
+            "y": [3.0, 5.0, 7.5, 9.0, -1.0, 1.0, 2.0, 6.0],
+            "w": [1.0],
+            "b": 0.5,
+            "k": 2,
+        },
+    ),
+    hidden=lambda rng: [_batch_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "not divided by k",
+            "your gradient is k times too large: each micro-batch loss is already a mean, "
+            "so divide it by k before backward() (the k pieces must average, not add up).",
+            answer=lambda **p: _gradient(**p, mode="unscaled"),
+        ),
+        Detector(
+            "zero_grad inside the loop",
+            "only the last micro-batch's gradient survived: zero_grad() inside the loop "
+            "throws away what the earlier micro-batches accumulated. Clear .grad once, "
+            "before the loop.",
+            answer=lambda **p: _gradient(**p, mode="zero_grad inside"),
+        ),
+        Detector(
+            "sum instead of mean",
+            "your gradient is B times too large (B = the number of examples): you summed "
+            "the squared errors. Use the mean, nn.MSELoss(), on each micro-batch and "
+            "divide it by k.",
+            answer=lambda **p: _gradient(**p, mode="sum"),
+        ),
+        Detector(
+            "target of shape (B/k,)",
+            "the prediction has shape (n, 1) and your target (n,), so nn.MSELoss broadcast "
+            "them to an n × n table: make the target a column, y.unsqueeze(1).",
+            answer=lambda **p: _gradient(**p, mode="flat target"),
+        ),
+    ),
+    hint="zero the gradients once, then for each of the k pairs in zip(X.chunk(k), "
+    "Y.chunk(k)) call (loss_fn(model(xm), ym) / k).backward(), with Y = y.unsqueeze(1).",
+)
+
+register(train_linear, accumulated_gradient)

@@ -1,0 +1,136 @@
+"""Mistaken solutions for exercises/04_training_loop.ipynb."""
+
+import torch
+from torch import nn
+
+
+def line_model(w, b):
+    model = nn.Linear(1, 1, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.fill_(w)
+        model.bias.fill_(b)
+    return model
+
+
+def train_x_not_a_column(x, y, w, b, lr, steps):
+    model = line_model(w, b)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimiser.step()
+    return model.weight.item(), model.bias.item()
+
+
+def train_zero_grad_before_step(x, y, w, b, lr, steps):
+    model = line_model(w, b)
+    X, Y = x.unsqueeze(1), y.unsqueeze(1)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = loss_fn(model(X), Y)
+        loss.backward()
+        optimiser.zero_grad()  # clears the gradient the step was about to use
+        optimiser.step()
+    return model.weight.item(), model.bias.item()
+
+
+def train_no_zero_grad(x, y, w, b, lr, steps):
+    model = line_model(w, b)
+    X, Y = x.unsqueeze(1), y.unsqueeze(1)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = loss_fn(model(X), Y)
+        loss.backward()
+        optimiser.step()
+    return model.weight.item(), model.bias.item()
+
+
+def train_default_lr(x, y, w, b, lr, steps):
+    model = line_model(w, b)
+    X, Y = x.unsqueeze(1), y.unsqueeze(1)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters())  # lr left at its default
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = loss_fn(model(X), Y)
+        loss.backward()
+        optimiser.step()
+    return model.weight.item(), model.bias.item()
+
+
+def train_flat_target(x, y, w, b, lr, steps):
+    model = line_model(w, b)
+    X = x.unsqueeze(1)
+    loss_fn = nn.MSELoss()
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = loss_fn(model(X), y)  # (N, 1) against (N,): broadcasts, with a warning
+        loss.backward()
+        optimiser.step()
+    return model.weight.item(), model.bias.item()
+
+
+def linear_model(w, b):
+    model = nn.Linear(len(w), 1, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.copy_(w.reshape(1, -1))
+        model.bias.fill_(b)
+    return model
+
+
+def flat_gradient(model):
+    return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
+def accumulate_unscaled(X, y, w, b, k):
+    model = linear_model(w, b)
+    loss_fn = nn.MSELoss()
+    for xm, ym in zip(X.chunk(k), y.unsqueeze(1).chunk(k), strict=True):
+        loss_fn(model(xm), ym).backward()
+    return flat_gradient(model)
+
+
+def accumulate_zero_grad_inside(X, y, w, b, k):
+    model = linear_model(w, b)
+    loss_fn = nn.MSELoss()
+    for xm, ym in zip(X.chunk(k), y.unsqueeze(1).chunk(k), strict=True):
+        model.zero_grad()
+        (loss_fn(model(xm), ym) / k).backward()
+    return flat_gradient(model)
+
+
+def accumulate_sum(X, y, w, b, k):
+    model = linear_model(w, b)
+    for xm, ym in zip(X.chunk(k), y.chunk(k), strict=True):
+        ((model(xm).squeeze(1) - ym) ** 2).sum().backward()
+    return flat_gradient(model)
+
+
+def accumulate_flat_target(X, y, w, b, k):
+    model = linear_model(w, b)
+    loss_fn = nn.MSELoss()
+    for xm, ym in zip(X.chunk(k), y.chunk(k), strict=True):
+        (loss_fn(model(xm), ym) / k).backward()
+    return flat_gradient(model)
+
+
+MUTANTS = {
+    "train_linear": {
+        "x not a column": train_x_not_a_column,
+        "parameters never moved": train_zero_grad_before_step,
+        "no zero_grad": train_no_zero_grad,
+        "default learning rate": train_default_lr,
+        "target of shape (N,)": train_flat_target,
+    },
+    "accumulated_gradient": {
+        "not divided by k": accumulate_unscaled,
+        "zero_grad inside the loop": accumulate_zero_grad_inside,
+        "sum instead of mean": accumulate_sum,
+        "target of shape (B/k,)": accumulate_flat_target,
+    },
+}
