@@ -1,0 +1,257 @@
+"""Tasks of exercises/05_minibatches.ipynb: the batches of an epoch, and one batch's gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Detector, Task, register
+
+EXERCISE = "05_minibatches"
+
+
+# ---------------------------------------------------------------- batch_slices
+
+# The learner returns a list of [start, stop) pairs; the call turns it into its text,
+# e.g. "[[0, 4], [4, 8], [8, 10]]". A mistake in the number of batches changes the
+# length of the list, and as text it is still compared (and its detector still fires)
+# instead of being reported only as "the answer has the wrong shape".
+SLICES_CALL = "str([[int(start), int(stop)] for start, stop in f(n, batch_size, drop_last)])"
+
+
+def _loader_slices(n, batch_size, drop_last):
+    """[first, last + 1] of each batch a DataLoader over range(n) yields, without shuffling."""
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(range(n), batch_size=batch_size, shuffle=False, drop_last=drop_last)
+    return [[int(batch[0]), int(batch[-1]) + 1] for batch in loader]
+
+
+def _slices(n, batch_size, drop_last, *, mistake=None):
+    """Oracle (and its mutants): the DataLoader's batches as text, with one mistake put in."""
+    if mistake == "always drop":
+        drop_last = True
+    elif mistake == "always keep":
+        drop_last = False
+    elif mistake == "swapped":
+        drop_last = not drop_last
+    pairs = _loader_slices(n, batch_size, drop_last)
+    if mistake == "inclusive stop":
+        pairs = [[start, stop - 1] for start, stop in pairs]
+    elif mistake == "overlap":
+        pairs = [[start, min(stop + 1, n)] for start, stop in pairs]
+    elif mistake == "unclipped":
+        pairs = [[start, start + batch_size] for start, _ in pairs]
+    elif mistake == "n // B + 1" and not drop_last and n % batch_size == 0:
+        pairs.append([n, n])
+    return str(pairs)
+
+
+def _slices_probe(rng):
+    batch_size = int(rng.integers(2, 6))
+    return {
+        "n": int(rng.integers(batch_size, 13)),
+        "batch_size": batch_size,
+        "drop_last": bool(rng.integers(0, 2)),
+    }
+
+
+def _slices_detector(name, hint, mistake):
+    return Detector(name, hint, answer=lambda **p: _slices(**p, mistake=mistake))
+
+
+batch_slices = Task(
+    id="batch_slices",
+    exercise=EXERCISE,
+    title="the batches of one epoch",
+    points=2,
+    call=SLICES_CALL,
+    oracle=_slices,
+    public=(
+        {"n": 10, "batch_size": 4, "drop_last": False},
+        {"n": 10, "batch_size": 4, "drop_last": True},
+        {"n": 6, "batch_size": 3, "drop_last": False},
+        {"n": 7, "batch_size": 3, "drop_last": True},
+    ),
+    hidden=lambda rng: [_slices_probe(rng) for _ in range(5)],
+    detectors=(
+        _slices_detector(
+            "drops the partial batch",
+            "you dropped the last, shorter batch even with drop_last=False: without "
+            "drop_last every example is in a batch, so the last batch holds the n % B "
+            "examples that are left.",
+            "always drop",
+        ),
+        _slices_detector(
+            "keeps the partial batch",
+            "you kept the last, shorter batch although drop_last=True: drop_last means "
+            "only full batches of batch_size examples, n // batch_size of them.",
+            "always keep",
+        ),
+        _slices_detector(
+            "ceil and floor swapped",
+            "your number of batches is swapped: without drop_last there are ceil(n / B) "
+            "batches (the last may be short), with drop_last there are floor(n / B).",
+            "swapped",
+        ),
+        _slices_detector(
+            "n // B + 1 batches",
+            "n // B + 1 is not ceil(n / B) when B divides n: you added an empty batch "
+            "[n, n]. Use (n + B - 1) // B, or math.ceil(n / B).",
+            "n // B + 1",
+        ),
+        _slices_detector(
+            "inclusive stop",
+            "your stops are one too small: the pairs are half-open, [start, stop), so a "
+            "full batch has stop − start = batch_size and the last stop is n (X[start:stop]).",
+            "inclusive stop",
+        ),
+        _slices_detector(
+            "overlapping batches",
+            "your batches overlap by one example: a batch is [start, start + B), and the "
+            "next batch starts exactly where this one stops.",
+            "overlap",
+        ),
+        _slices_detector(
+            "stop past n",
+            "your last stop is past the end of the data: the last batch stops at n, "
+            "stop = min(start + batch_size, n) (slicing hides this, but the batch is short).",
+            "unclipped",
+        ),
+        Detector(
+            "flat list of starts",
+            "return one [start, stop] PAIR per batch, e.g. [[0, 4], [4, 8], [8, 10]], not a "
+            "flat list of numbers such as the starts 0, B, 2B, ….",
+            error="cannot unpack non-iterable",
+        ),
+    ),
+    hint="the batches start at 0, B, 2B, …; each is [start, min(start + B, n)); with "
+    "drop_last=True leave out a last batch shorter than B.",
+)
+
+
+# ---------------------------------------------------------------- minibatch_gradient
+
+GRADIENT_CALL = (
+    "f(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
+    "torch.tensor(w, dtype=torch.float64), b, idx)"
+)
+
+
+def _gradient(X, y, w, b, idx, *, rows="batch", divide_by="B", scale=1.0):
+    """Oracle (and its mutants): autograd on the mean squared error of w·x + b over a batch.
+
+    rows="full" uses every example instead of the batch; divide_by="N" averages the
+    batch's squared errors over the whole data set, "1" sums them; scale multiplies
+    the gradient (−1 for a sign error, 1/2 for a missing factor 2).
+    """
+    import torch
+
+    Xt = torch.tensor(X, dtype=torch.float64)
+    yt = torch.tensor(y, dtype=torch.float64)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(float(b), dtype=torch.float64, requires_grad=True)
+    rows_used = list(range(len(y))) if rows == "full" else list(idx)
+    r2 = (Xt[rows_used] @ wt + bt - yt[rows_used]) ** 2
+    divisor = {"B": len(rows_used), "N": len(y), "1": 1}[divide_by]
+    loss = r2.sum() / divisor
+    gw, gb = torch.autograd.grad(loss, (wt, bt))
+    return [(scale * gw).tolist(), scale * gb.item()]
+
+
+def _gradient_probe(rng):
+    n, d = int(rng.integers(4, 9)), int(rng.integers(1, 4))
+    X = np.round(rng.uniform(-2, 2, (n, d)), 1)
+    w_true = np.round(rng.uniform(-2, 2, d), 1)
+    y = np.round(X @ w_true + 0.5 + rng.normal(0, 0.3, n), 2)
+    B = int(rng.integers(2, n))
+    return {
+        "X": X.tolist(),
+        "y": y.tolist(),
+        "w": np.round(rng.uniform(-1, 1, d), 1).tolist(),
+        "b": float(np.round(rng.uniform(-1, 1), 1)),
+        "idx": sorted(int(i) for i in rng.choice(n, B, replace=False)),
+    }
+
+
+def _gradient_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _gradient(**p, **mistake))
+
+
+minibatch_gradient = Task(
+    id="minibatch_gradient",
+    exercise=EXERCISE,
+    title="the gradient of one mini-batch",
+    points=2,
+    call=GRADIENT_CALL,
+    oracle=_gradient,
+    public=(
+        {
+            "X": [[1.0, 0.5], [2.0, -1.0], [0.0, 1.5], [-1.0, 2.0], [3.0, 0.0]],
+            "y": [2.0, 1.0, 3.5, 2.5, 4.0],
+            "w": [0.5, -0.5],
+            "b": 0.0,
+            "idx": [0, 2, 3],
+        },
+        {
+            "X": [
+                [0.5, 1.0, -1.0],
+                [1.5, 0.0, 2.0],
+                [-0.5, 2.0, 0.5],
+                [1.0, -1.5, 1.0],
+                [2.0, 0.5, 0.0],
+                [-1.0, 1.0, 1.5],
+                [0.0, -0.5, -2.0],
+                [1.0, 1.0, 1.0],
+            ],
+            "y": [1.0, 4.5, 2.0, 0.5, 3.0, 1.5, -2.0, 3.0],
+            "w": [1.0, 0.0, 0.5],
+            "b": -0.5,
+            "idx": [6, 1],
+        },
+        {
+            "X": [[1.0], [2.0], [3.0], [4.0]],
+            "y": [3.0, 5.0, 7.5, 9.0],
+            "w": [1.0],
+            "b": 1.0,
+            "idx": [3, 0, 1],
+        },
+    ),
+    hidden=lambda rng: [_gradient_probe(rng) for _ in range(4)],
+    detectors=(
+        _gradient_detector(
+            "divided by N",
+            "your gradient is the right one times B/N: you summed over the batch but divided "
+            "by the size of the whole data set. The batch loss is the mean over its B "
+            "examples, so divide by B = len(idx).",
+            divide_by="N",
+        ),
+        _gradient_detector(
+            "sum instead of mean",
+            "your gradient is B times too large: the loss of a batch is the MEAN of its "
+            "squared errors, so divide the sum by B = len(idx).",
+            divide_by="1",
+        ),
+        _gradient_detector(
+            "full data set",
+            "your gradient is the full-batch one: it uses every row of X. Take only the "
+            "rows in the batch, X[idx] and y[idx].",
+            rows="full",
+        ),
+        _gradient_detector(
+            "sign error",
+            "your gradient has the wrong sign: with residual r = X·w + b − y (prediction "
+            "minus target) the gradient is (2/B)·Xᵀr for w and (2/B)·Σr for b.",
+            scale=-1.0,
+        ),
+        _gradient_detector(
+            "forgot the 2",
+            "your gradient is half the right one: the derivative of r² is 2r, so the "
+            "gradient is (2/B)·Xᵀr for w and (2/B)·Σr for b.",
+            scale=0.5,
+        ),
+    ),
+    hint="take the batch, Xb = X[idx] and yb = y[idx]; with r = Xb @ w + b − yb and B = "
+    "len(idx): dL/dw = (2/B)·Xbᵀr and dL/db = (2/B)·Σr (or let autograd compute them).",
+)
+
+register(batch_slices, minibatch_gradient)

@@ -1,0 +1,76 @@
+"""Mistaken solutions for exercises/05_minibatches.ipynb."""
+
+import math
+
+import torch
+
+
+def slices(count, stop_of):
+    """A batch iterator whose number of batches and stops come from the given rules."""
+
+    def batch_slices(n, batch_size, drop_last):
+        return [
+            [i * batch_size, stop_of(i * batch_size, batch_size, n)]
+            for i in range(count(n, batch_size, drop_last))
+        ]
+
+    return batch_slices
+
+
+def right_count(n, batch_size, drop_last):
+    return n // batch_size if drop_last else math.ceil(n / batch_size)
+
+
+def right_stop(start, batch_size, n):
+    return min(start + batch_size, n)
+
+
+def gradient_divided_by_n(X, y, w, b, idx):
+    r = X[idx] @ w + b - y[idx]
+    return 2 * X[idx].T @ r / len(y), 2 * r.sum().item() / len(y)
+
+
+def gradient_sum(X, y, w, b, idx):
+    r = X[idx] @ w + b - y[idx]
+    return 2 * X[idx].T @ r, 2 * r.sum().item()
+
+
+def gradient_full(X, y, w, b, idx):
+    r = X @ w + b - y
+    return 2 * X.T @ r / len(y), 2 * r.mean().item()
+
+
+def gradient_sign(X, y, w, b, idx):
+    r = y[idx] - X[idx] @ w - b  # target minus prediction
+    return 2 * X[idx].T @ r / len(idx), 2 * r.mean().item()
+
+
+def gradient_no_two(X, y, w, b, idx):
+    w = w.clone().requires_grad_(True)
+    b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    loss = torch.mean((X[idx] @ w + b - y[idx]) ** 2) / 2  # the ½ of some textbooks
+    loss.backward()
+    return w.grad, b.grad
+
+
+MUTANTS = {
+    "batch_slices": {
+        "drops the partial batch": slices(lambda n, B, d: n // B, right_stop),
+        "keeps the partial batch": slices(lambda n, B, d: math.ceil(n / B), right_stop),
+        "ceil and floor swapped": slices(
+            lambda n, B, d: math.ceil(n / B) if d else n // B, right_stop
+        ),
+        "n // B + 1 batches": slices(lambda n, B, d: n // B if d else n // B + 1, right_stop),
+        "inclusive stop": slices(right_count, lambda s, B, n: min(s + B, n) - 1),
+        "overlapping batches": slices(right_count, lambda s, B, n: min(s + B + 1, n)),
+        "stop past n": slices(right_count, lambda s, B, n: s + B),
+        "flat list of starts": lambda n, batch_size, drop_last: list(range(0, n, batch_size)),
+    },
+    "minibatch_gradient": {
+        "divided by N": gradient_divided_by_n,
+        "sum instead of mean": gradient_sum,
+        "full data set": gradient_full,
+        "sign error": gradient_sign,
+        "forgot the 2": gradient_no_two,
+    },
+}
