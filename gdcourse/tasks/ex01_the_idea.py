@@ -190,4 +190,63 @@ lr_regime = Task(
     hint="compute r = 1 − η·L: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
 )
 
-register(mse_gradients, gd_step, lr_regime)
+# ---------------------------------------------------------------- stop_reason
+
+
+def _stop(grad, loss_before, loss_after, eps, *, norm="l2", absolute=True):
+    g = np.asarray(grad, dtype=float)
+    size = {"l2": np.linalg.norm(g), "squared": float(g @ g), "sum": float(np.sum(g))}[norm]
+    change = loss_after - loss_before
+    if size < eps:
+        return "gradient"
+    if (abs(change) if absolute else change) < eps:
+        return "change"
+    return "continue"
+
+
+STOP_PROBES = (
+    {"grad": [3e-4, -4e-4], "loss_before": 1.0, "loss_after": 0.9, "eps": 1e-3},
+    {"grad": [0.02, 0.03], "loss_before": 0.5, "loss_after": 0.4999, "eps": 1e-3},
+    {"grad": [0.5, -0.5], "loss_before": 0.5, "loss_after": 0.3, "eps": 1e-3},
+    {"grad": [0.03, 0.0], "loss_before": 0.5, "loss_after": 0.4, "eps": 1e-3},
+    {"grad": [0.3, -0.4], "loss_before": 0.5, "loss_after": 0.5, "eps": 1e-3},
+)
+
+
+def _stop_probe(rng):
+    scale = float(rng.choice([1e-5, 1e-2, 1.0]))
+    return {
+        "grad": np.round(rng.normal(0, scale, 2), 7).tolist(),
+        "loss_before": 1.0,
+        "loss_after": round(1.0 - float(rng.choice([1e-5, 0.1])), 6),
+        "eps": 1e-3,
+    }
+
+
+stop_reason = Task(
+    id="stop_reason",
+    exercise=EXERCISE,
+    title="when to stop",
+    points=1,
+    call="f(np.array(grad), loss_before, loss_after, eps)",
+    oracle=_stop,
+    public=STOP_PROBES,
+    hidden=lambda rng: [_stop_probe(rng) for _ in range(5)],
+    detectors=(
+        Detector(
+            "squared norm",
+            "you compared the SQUARED norm ‖∇L‖² with ε: the rule uses the norm itself, √(Σ gᵢ²).",
+            answer=lambda **p: _stop(**p, norm="squared"),
+        ),
+        Detector(
+            "signed sum of the gradient",
+            "you added the gradient's entries: positive and negative parts cancel. Use the "
+            "norm √(Σ gᵢ²).",
+            answer=lambda **p: _stop(**p, norm="sum"),
+        ),
+    ),
+    hint="return 'gradient' if ‖grad‖ < ε, else 'change' if |loss_after − loss_before| < ε, "
+    "else 'continue'.",
+)
+
+register(mse_gradients, gd_step, lr_regime, stop_reason)

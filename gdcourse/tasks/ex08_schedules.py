@@ -201,4 +201,44 @@ warmup_schedule = Task(
     "s = start_factor.",
 )
 
-register(step_schedule, cosine_schedule, warmup_schedule)
+
+def _exponential(t, base_lr, gamma):
+    from torch.optim.lr_scheduler import ExponentialLR
+
+    return _torch_lr(lambda o: ExponentialLR(o, gamma=gamma), t, base_lr)
+
+
+exponential_schedule = Task(
+    id="exponential_schedule",
+    exercise=EXERCISE,
+    title="exponential decay",
+    points=1,
+    call="f(t, base_lr, gamma)",
+    oracle=_exponential,
+    public=tuple({"t": t, "base_lr": 0.2, "gamma": 0.9} for t in (0, 1, 5)),
+    hidden=lambda rng: [
+        {
+            "t": int(rng.integers(0, 30)),
+            "base_lr": float(rng.choice([0.1, 1.0])),
+            "gamma": float(rng.choice([0.8, 0.95, 0.99])),
+        }
+        for _ in range(4)
+    ],
+    detectors=(
+        Detector(
+            "off by one step",
+            "your schedule is one step ahead: at t = 0 the rate is base_lr, and each step "
+            "multiplies it by γ once.",
+            answer=lambda t, base_lr, gamma: base_lr * gamma ** (t + 1),
+        ),
+        Detector(
+            "linear decay",
+            "you subtracted a fixed amount each step: exponential decay MULTIPLIES the rate "
+            "by γ each step, η_t = base_lr·γ^t.",
+            answer=lambda t, base_lr, gamma: base_lr * (1 - (1 - gamma) * t),
+        ),
+    ),
+    hint="η_t = base_lr · γ^t.",
+)
+
+register(step_schedule, cosine_schedule, warmup_schedule, exponential_schedule)

@@ -177,4 +177,81 @@ adamw_step = Task(
     hint="θ = θ·(1 − η·λ), then the Adam step with the plain gradient. Return (θ, m, v).",
 )
 
-register(adam_step, adamw_step)
+
+def _torch_rmsprop(params, grad, v, lr, alpha, eps):
+    """Oracle: one step of torch.optim.RMSprop from the running average v."""
+    import torch
+
+    p = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps)
+    opt.state[p]["step"] = torch.tensor(1.0)
+    opt.state[p]["square_avg"] = torch.tensor(v, dtype=torch.float64)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt.step()
+    return [p.detach().tolist(), opt.state[p]["square_avg"].tolist()]
+
+
+def _rmsprop(params, grad, v, lr, alpha, eps, *, scale=True, eps_inside=False, sqrt=True):
+    p, g = np.asarray(params, float), np.asarray(grad, float)
+    v = alpha * np.asarray(v, float) + ((1 - alpha) if scale else 1.0) * g * g
+    root = np.sqrt(v + eps) if eps_inside else (np.sqrt(v) + eps if sqrt else v + eps)
+    return [(p - lr * g / root).tolist(), v.tolist()]
+
+
+rmsprop_step = Task(
+    id="rmsprop_step",
+    exercise=EXERCISE,
+    title="an RMSprop step",
+    points=2,
+    call="f(torch.tensor(params), torch.tensor(grad), torch.tensor(v), lr, alpha, eps)",
+    oracle=_torch_rmsprop,
+    public=(
+        {
+            "params": [1.0, -0.5],
+            "grad": [0.2, -3.0],
+            "v": [0.0, 0.0],
+            "lr": 0.01,
+            "alpha": 0.99,
+            "eps": 1e-8,
+        },
+        {
+            "params": [0.5, 2.0, -1.0],
+            "grad": [1.0, 0.1, -0.4],
+            "v": [0.04, 0.2, 0.01],
+            "lr": 0.05,
+            "alpha": 0.9,
+            "eps": 0.01,
+        },
+    ),
+    hidden=lambda rng: [
+        {
+            "params": np.round(rng.normal(size=3), 3).tolist(),
+            "grad": np.round(rng.normal(size=3), 3).tolist(),
+            "v": np.round(rng.uniform(0.01, 0.5, 3), 3).tolist(),
+            "lr": float(rng.choice([0.01, 0.1])),
+            "alpha": float(rng.choice([0.9, 0.99])),
+            "eps": 1e-8,
+        }
+        for _ in range(4)
+    ],
+    detectors=(
+        Detector(
+            "no (1 − α) on g²",
+            "your running average adds the full g²: RMSprop averages, v = αv + (1 − α)g².",
+            answer=lambda **p: _rmsprop(**p, scale=False),
+        ),
+        Detector(
+            "ε inside the square root",
+            "you added ε inside the square root: torch divides by √v + ε.",
+            answer=lambda **p: _rmsprop(**p, eps_inside=True),
+        ),
+        Detector(
+            "no square root",
+            "you divided by v itself: RMSprop divides by the ROOT of the mean square, √v + ε.",
+            answer=lambda **p: _rmsprop(**p, sqrt=False),
+        ),
+    ),
+    hint="v = α·v + (1 − α)·g²; θ = θ − η·g/(√v + ε). Return (θ, v).",
+)
+
+register(adam_step, adamw_step, rmsprop_step)

@@ -41,7 +41,17 @@ def regime_never_oscillates(lr, curvature):
     return "diverges" if lr * curvature > 2 else "converges"
 
 
+def stop(grad, before, after, eps, size):
+    if size(grad) < eps:
+        return "gradient"
+    return "change" if abs(after - before) < eps else "continue"
+
+
 MUTANTS = {
+    "stop_reason": {
+        "squared norm": lambda g, b, a, e: stop(g, b, a, e, lambda v: float(v @ v)),
+        "signed sum of the gradient": lambda g, b, a, e: stop(g, b, a, e, np.sum),
+    },
     "mse_gradients": {
         "sign error": mse_sign,
         "sum instead of mean": mse_sum,

@@ -16,6 +16,10 @@ def warmup(t, base_lr, warmup_steps, start_factor, *, cap=True, start=None, shif
 
 
 MUTANTS = {
+    "exponential_schedule": {
+        "off by one step": lambda t, lr, g: lr * g ** (t + 1),
+        "linear decay": lambda t, lr, g: lr * (1 - (1 - g) * t),
+    },
     "step_schedule": {
         "off by one step": lambda t, lr, size, g: lr * g ** ((t + 1) // size),
         "no floor division": lambda t, lr, size, g: lr * g ** (t / size),

@@ -36,7 +36,18 @@ def adamw(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, *, how):
     return adam(params, grad, m, v, t, lr, beta1, beta2, eps)
 
 
+def rmsprop(params, grad, v, lr, alpha, eps, *, scale=True, eps_inside=False, root=True):
+    v = alpha * v + ((1 - alpha) if scale else 1.0) * grad**2
+    denominator = torch.sqrt(v + eps) if eps_inside else (torch.sqrt(v) if root else v) + eps
+    return params - lr * grad / denominator, v
+
+
 MUTANTS = {
+    "rmsprop_step": {
+        "no (1 − α) on g²": lambda *a: rmsprop(*a, scale=False),
+        "ε inside the square root": lambda *a: rmsprop(*a, eps_inside=True),
+        "no square root": lambda *a: rmsprop(*a, root=False),
+    },
     "adam_step": {
         "no bias correction": lambda *a: adam(*a, correct_m=False, correct_v=False),
         "bias correction of m only": lambda *a: adam(*a, correct_v=False),
