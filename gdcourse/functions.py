@@ -282,6 +282,7 @@ def himmelblau() -> TestFunction:
         )
 
     approximate = [(3.0, 2.0), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]
+    approximate_saddles = [(-3.07, -0.08), (-0.13, -1.95), (0.09, 2.88), (3.39, 0.07)]
     return TestFunction(
         name="Himmelblau",
         dim=2,
@@ -289,6 +290,7 @@ def himmelblau() -> TestFunction:
         grad=grad,
         hess=hess,
         minima=tuple(_newton(grad, hess, m) for m in approximate),
+        saddles=tuple(_newton(grad, hess, s) for s in approximate_saddles),
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         formula=r"L(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
     )
