@@ -26,6 +26,7 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
         kernel_name=kernel,
         timeout=timeout,
         record_timing=False,
+        store_widget_state=False,  # static renderers then fall back to the PNG in each output
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()

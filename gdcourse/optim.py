@@ -448,11 +448,14 @@ def run_torch(
     noise: float = 0.0,
     seed: int = 0,
     max_norm: float = 1e8,
+    analytic: bool = False,
 ) -> Trajectory:
     """The same loop as run() with a real torch.optim optimiser and autograd.
 
     make_optimizer([p]) builds the optimiser, e.g. lambda ps: torch.optim.Adam(ps, lr=0.1);
     make_scheduler(opt), if given, builds a scheduler stepped once after each step.
+    analytic=True sets p.grad from fn.gradient instead of calling backward(): the same
+    numbers, several times faster, which the interactive explorers need.
     """
     import torch  # here, so that importing gdcourse.optim stays cheap
 
@@ -464,8 +467,11 @@ def run_torch(
 
     def take_step(t, _):
         lr = float(opt.param_groups[0]["lr"])
-        opt.zero_grad()
-        fn(p).backward()
+        if analytic:  # replaces .grad outright, so there is nothing to zero
+            p.grad = torch.from_numpy(fn.gradient(p.detach().numpy()))
+        else:
+            opt.zero_grad()
+            fn(p).backward()
         if noise > 0:
             with torch.no_grad():
                 p.grad += noise * torch.randn(p.shape, generator=generator, dtype=torch.float64)

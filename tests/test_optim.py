@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
-from gdcourse import optim
+from gdcourse import functions, optim
 
 STEPS = 200
 SEEDS = [0, 1, 2]
@@ -473,3 +473,17 @@ def test_import_does_not_load_torch():
 def test_bad_arguments_raise_value_error_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "ravine", "saddle"])
+def test_run_torch_analytic_gradients_match_autograd(name):
+    fn = functions.get(name)
+    start = np.asarray(fn.bounds, dtype=float).mean(axis=1) + 0.3
+
+    def go(analytic):
+        make = lambda ps: torch.optim.Adam(ps, lr=0.05)  # noqa: E731
+        return optim.run_torch(fn, start, make, 40, noise=0.1, seed=2, analytic=analytic)
+
+    auto, exact = go(False), go(True)
+    np.testing.assert_allclose(exact.points, auto.points, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(exact.losses, auto.losses, rtol=0, atol=1e-10)

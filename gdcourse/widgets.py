@@ -1,0 +1,596 @@
+"""Interactive explorers: sliders over a figure that redraws in place.
+
+Every explorer is a thin layer over pure functions of gdcourse.explore and
+gdcourse.rates. Its figure is drawn once with Agg; a slider move only updates the data
+of a few artists and redraws those over a cached background (blitting), then ships a
+JPEG to an ipywidgets.Image. Redraws are coalesced: during a fast drag the kernel
+renders the latest value at most once per `delay` seconds, never a queue of stale ones.
+Without a live kernel (nbconvert HTML, a static viewer) the output still shows a PNG of
+the explorer's default state, since every explorer's display bundle carries one.
+
+    from gdcourse import widgets
+    widgets.momentum_map()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import io
+
+import ipywidgets as W
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from PIL import Image
+
+from . import explore, functions, plot, rates
+
+
+def _look() -> dict:
+    """Width and label width shared by every control, so the rows line up."""
+    return {"style": {"description_width": "7em"}, "layout": W.Layout(width="20em")}
+
+
+def _log_slider(description, value, lo, hi):
+    """A FloatLogSlider over [10**lo, 10**hi] (what learning rates need)."""
+    return W.FloatLogSlider(
+        value=value, base=10, min=lo, max=hi, step=0.01, description=description, **_look()
+    )
+
+
+def _slider(description, value, lo, hi, step):
+    """An IntSlider for an int step, else a FloatSlider."""
+    cls = W.IntSlider if isinstance(step, int) else W.FloatSlider
+    return cls(value=value, min=lo, max=hi, step=step, description=description, **_look())
+
+
+def _dropdown(description, options, value=None):
+    value = value if value is not None else options[0]
+    return W.Dropdown(options=options, value=value, description=description, **_look())
+
+
+def _corner_text(ax, corner: str = "upper left", **kw):
+    """An empty text artist in a corner of `ax`, for a label that follows the sliders."""
+    vertical, horizontal = corner.split()
+    x = 0.02 if horizontal == "left" else 0.98
+    y = 0.98 if vertical == "upper" else 0.02
+    va = "top" if vertical == "upper" else "bottom"
+    return ax.text(x, y, "", transform=ax.transAxes, ha=horizontal, va=va, fontsize="small", **kw)
+
+
+class Explorer(W.VBox):
+    """Controls above a figure; subclasses build artists in `_build` and move them in `_update`.
+
+    `_update(values)` sets the data of the animated artists (and anything else that
+    changes) and returns a key naming the background it needs; when the key changes,
+    the whole figure is redrawn and cached, otherwise only the animated artists are.
+    """
+
+    title = "explorer"
+    delay = 0.03  # seconds between a change and its redraw (coalesces a drag)
+
+    def __init__(self, controls: dict, fig, animated):
+        self.controls = controls
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.animated = list(animated)
+        for artist in self.animated:
+            artist.set_animated(True)
+        self.image = W.Image(format="jpeg", layout=W.Layout(max_width="100%"))
+        self.image.add_class("gdcourse-figure")
+        self.status = W.HTML()
+        self.renders = 0
+        self._key = self._background = None
+        self._pending = None
+        box = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        super().__init__([box, self.image, self.status])
+        self.add_class("gdcourse-explorer")
+        self.add_class("gdcourse-" + type(self).__name__.lower())
+        for control in controls.values():
+            control.observe(self._changed, names="value")
+        self.render()
+
+    # ---------------------------------------------------------------- update scheduling
+
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _changed(self, _change) -> None:
+        """A control moved: redraw soon, once, with whatever the values are by then."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script, a test): draw right away
+            self.render()
+            return
+        if self._pending is None:
+            self._pending = loop.call_later(self.delay, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = None
+        self.render()
+
+    # ------------------------------------------------------------------------ drawing
+
+    def render(self) -> None:
+        """Recompute for the current values and redraw; a failure is shown, not raised."""
+        try:
+            key = self._update(self.values())
+            self.image.value = self._draw(key)
+            self.status.value = ""
+        except Exception as exc:  # shown to the learner as one line, never a traceback
+            message = html.escape(f"{type(exc).__name__}: {exc}")
+            self.status.value = f"<span style='color:#b00020'>Could not draw: {message}</span>"
+        self.renders += 1
+
+    def _draw(self, key) -> bytes:
+        if self._background is None or key != self._key:
+            self.canvas.draw()  # animated artists are left out of the background
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._key = key
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self.animated:
+            self.fig.draw_artist(artist)
+        return self._encode("jpeg")
+
+    def _encode(self, fmt: str) -> bytes:
+        rgb = np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
+        out = io.BytesIO()
+        image = Image.fromarray(rgb)
+        if fmt == "jpeg":
+            image.save(out, format="jpeg", quality=90)
+        else:
+            image.save(out, format="png", optimize=False)
+        return out.getvalue()
+
+    def _update(self, values: dict):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ static output
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget, plus a PNG of the current state for renderers without a kernel."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["image/png"] = base64.b64encode(self._encode("png")).decode("ascii")
+        data["text/plain"] = f"{self.title} (run the cell in a live kernel to use the sliders)"
+        return bundle
+
+
+# --------------------------------------------------------------------- learning rate
+
+
+class LearningRate(Explorer):
+    """Gradient descent on a 1-D function: η and the start point against the 2/L rule."""
+
+    title = "Learning-rate explorer"
+    FUNCTIONS = {
+        "quadratic, L = 1": ("quadratic_1d", {"curvature": 1.0}),
+        "quadratic, L = 4": ("quadratic_1d", {"curvature": 4.0}),
+        "double well": ("double_well", {}),
+    }
+
+    def __init__(self, steps: int = 25):
+        self.steps = steps
+        controls = {
+            "function": _dropdown("function", list(self.FUNCTIONS)),
+            "lr": _log_slider("η", 0.3, -2, 0.5),
+            "start": _slider("start θ₀", 2.0, -2.5, 2.5, 0.05),
+        }
+        fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.4, height=3.0)
+        (self.curve,) = self.ax.plot([], [], color="#444444", linewidth=1.4)
+        (self.path,) = self.ax.plot([], [], "o-", color=plot.color(0), markersize=4, linewidth=1)
+        (self.first,) = self.ax.plot([], [], "s", color=plot.color(0), markersize=7)
+        (self.loss,) = self.ax_loss.plot([], [], "o-", color=plot.color(0), markersize=3)
+        self.label = _corner_text(self.ax)
+        self.ax.set_xlabel("θ")
+        self.ax.set_ylabel("L(θ)")
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("step")
+        self.ax_loss.set_ylabel("L(θ) − L(θ*)")
+        self.ax_loss.set_xlim(0, steps)
+        self.ax_loss.set_ylim(1e-12, 1e4)
+        super().__init__(controls, fig, [self.path, self.first, self.loss, self.label])
+
+    def _update(self, v):
+        name, params = self.FUNCTIONS[v["function"]]
+        fn = functions.get(name, **params)
+        (lo, hi) = fn.bounds[0]
+        start = self.controls["start"]
+        if (start.min, start.max) != (lo, hi):
+            start.min, start.max = lo, hi
+        traj = explore.gd_path(fn, v["start"], v["lr"], self.steps)
+        pts = traj.points[:, 0]
+        self.path.set_data(pts, traj.losses)
+        self.first.set_data(pts[:1], traj.losses[:1])
+        floor = float(fn(explore.nearest_minimum(fn, pts[-1:])))
+        self.loss.set_data(np.arange(len(pts)), np.maximum(traj.losses - floor, 1e-12))
+        curvature = explore.curvature_at_minimum(fn, pts[-1:])
+        regime = explore.lr_regime(v["lr"], curvature)
+        if traj.diverged:
+            regime += ", left the plot"
+        self.label.set_text(
+            f"L = {curvature:.3g} at the minimum, ηL = {v['lr'] * curvature:.3g}\n{regime}"
+        )
+        if self.curve.get_label() != name + str(params):
+            grid = np.linspace(lo, hi, 300)
+            values = fn(grid[None])
+            self.curve.set_data(grid, values)
+            self.curve.set_label(name + str(params))
+            self.ax.set_xlim(lo, hi)
+            span = values.max() - values.min()
+            self.ax.set_ylim(values.min() - 0.05 * span, values.max() + 0.25 * span)
+        return v["function"]
+
+
+def learning_rate(**kw) -> LearningRate:
+    """The learning-rate explorer of lesson 01."""
+    return LearningRate(**kw)
+
+
+# ------------------------------------------------------------------------ optimisers
+
+
+class Optimizers(Explorer):
+    """Real torch.optim optimisers side by side on a 2-D test function."""
+
+    title = "Optimiser explorer"
+    STARTS = {
+        "ravine": (-4.0, 2.0),
+        "rosenbrock": (-1.5, 2.0),
+        "saddle": (-1.0, 0.01),
+        "several_minima": (0.0, 1.5),
+    }
+    DEFAULT_LR = {"ravine": 0.1, "rosenbrock": 0.002, "saddle": 0.05, "several_minima": 0.05}
+
+    def __init__(self, steps: int = 60, selected=("SGD", "momentum", "Adam")):
+        self.steps = steps
+        self.checks = {
+            name: W.Checkbox(
+                value=name in selected,
+                description=name,
+                indent=False,
+                layout=W.Layout(width="7.5em"),
+            )
+            for name in explore.OPTIMIZERS
+        }
+        controls = {
+            "function": _dropdown("function", list(self.STARTS)),
+            "lr": _log_slider("η", self.DEFAULT_LR["ravine"], -4, 0),
+            "beta": _slider("β / β₁", 0.9, 0.0, 0.99, 0.01),
+            "beta2": _slider("β₂ / α", 0.999, 0.5, 0.999, 0.001),
+            "noise": _slider("gradient noise", 0.0, 0.0, 2.0, 0.05),
+            **self.checks,
+        }
+        fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.6, height=3.6)
+        self.paths, self.losses = {}, {}
+        for i, name in enumerate(explore.OPTIMIZERS):
+            (self.paths[name],) = self.ax.plot(
+                [], [], "o-", color=plot.color(i), markersize=2, linewidth=1.2, label=name
+            )
+            (self.losses[name],) = self.ax_loss.plot(
+                [], [], color=plot.color(i), linewidth=1.5, label=name
+            )
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("step")
+        self.ax_loss.set_ylabel("L(θ) − L(θ*)")
+        self.ax_loss.set_xlim(0, steps)
+        animated = [*self.paths.values(), *self.losses.values()]
+        super().__init__(controls, fig, animated)
+
+    def _draw_function(self, function):
+        """Contours and axes for a new test function (the slow part; once per function)."""
+        for artist in list(self.ax.collections) + [
+            a for a in self.ax.lines if a not in self.paths.values()
+        ]:
+            artist.remove()
+        fn = explore.test_function(function)
+        plot.contours(self.ax, fn, resolution=120, levels=20)
+        start = self.STARTS[function]
+        self.ax.plot(*start, "s", color="black", markersize=6)
+        self.ax.set_title(function, fontsize="small")
+        floor = plot._floor(fn)
+        top = float(fn(np.array(start))) - floor
+        self.ax_loss.set_ylim(1e-8, max(top, 1e-6) * 30)
+        handles = [self.paths[n] for n in explore.OPTIMIZERS]
+        self.ax_loss.legend(handles, explore.OPTIMIZERS, frameon=False, fontsize="x-small")
+
+    def _update(self, v):
+        function = v["function"]
+        if function != self._key:
+            self._draw_function(function)
+        fn = explore.test_function(function)
+        floor = plot._floor(fn)
+        for name in explore.OPTIMIZERS:
+            path, loss = self.paths[name], self.losses[name]
+            show = bool(v[name])
+            path.set_visible(show)
+            loss.set_visible(show)
+            if not show:
+                continue
+            traj = explore.optimizer_path(
+                function,
+                name,
+                self.STARTS[function],
+                lr=v["lr"],
+                beta=v["beta"],
+                beta2=v["beta2"],
+                noise=v["noise"],
+                steps=self.steps,
+            )
+            path.set_data(traj.points[:, 0], traj.points[:, 1])
+            loss.set_data(np.arange(len(traj.losses)), np.maximum(traj.losses - floor, 1e-12))
+        return function
+
+
+def optimizers(**kw) -> Optimizers:
+    """The optimiser explorer of lesson 09."""
+    return Optimizers(**kw)
+
+
+# --------------------------------------------------------------------------- momentum
+
+
+class MomentumMap(Explorer):
+    """The convergence speed over the (η, β) plane, and the path of the chosen pair.
+
+    In units of 1/L on the η axis the map depends on κ = L/μ alone, so every artist
+    that changes with the sliders (the map included) is blitted over a fixed background.
+    """
+
+    title = "Momentum explorer"
+    MAX_STEPS = 1000  # the colour scale: steps to shrink the error 1000×
+
+    def __init__(self, steps: int = 60):
+        self.steps = steps
+        controls = {
+            "mu": _log_slider("smallest λ", 0.05, -2, 0),
+            "L": _log_slider("largest λ", 1.0, -1, 1),
+            "lr": _slider("η·L", 1.0, 0.01, 3.99, 0.01),
+            "beta": _slider("β", 0.5, 0.0, 0.99, 0.01),
+        }
+        fig, (self.ax, self.ax_path) = plot.figure(ncols=2, width=4.4, height=3.6)
+        cmap = colormaps["viridis"].with_extremes(over="#d9d9d9", bad="#d9d9d9")
+        self.mesh = self.ax.imshow(
+            np.ones((2, 2)),
+            origin="lower",
+            aspect="auto",
+            cmap=cmap,
+            norm=LogNorm(1, self.MAX_STEPS),
+            extent=(0.0, 4.0, 0.0, 0.99),
+        )
+        fig.colorbar(self.mesh, ax=self.ax, extend="max", label="steps to error ÷ 1000")
+        (self.point,) = self.ax.plot(
+            [], [], "o", color="white", markeredgecolor="black", markersize=8, label="(η, β)"
+        )
+        (self.best,) = self.ax.plot(
+            [],
+            [],
+            "*",
+            color="#f4d35e",
+            markeredgecolor="black",
+            markersize=12,
+            label="best (η*, β*)",
+        )
+        self.ax.legend(loc="lower left", fontsize="x-small", framealpha=0.8)
+        self.kappa = _corner_text(
+            self.ax, "upper right", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
+        )
+        self.ax.set_xlabel("η·L  (η in units of 1/L; grey: diverges)")
+        self.ax.set_ylabel("β")
+        self.ellipses = [
+            self.ax_path.plot([], [], color="#9bb7d4", linewidth=0.8)[0] for _ in range(6)
+        ]
+        (self.path,) = self.ax_path.plot(
+            [], [], "o-", color=plot.color(1), markersize=2.5, linewidth=1.1
+        )
+        self.label = _corner_text(self.ax_path)
+        self.ax_path.set_xlim(-1.5, 1.5)
+        self.ax_path.set_ylim(-1.5, 1.5)
+        self.ax_path.set_aspect("equal")
+        self.ax_path.set_xlabel("error along the smallest λ")
+        self.ax_path.set_ylabel("error along the largest λ")
+        animated = [
+            self.mesh,
+            self.best,
+            self.kappa,
+            *self.ellipses,
+            self.point,
+            self.path,
+            self.label,
+        ]
+        self._kappa = None
+        super().__init__(controls, fig, animated)
+
+    def _draw_map(self, mu, L):
+        """The map for κ = L/μ: steps to converge, over (η·L, β)."""
+        lrs, betas, rate = explore.momentum_grid(mu, L)
+        steps = rates.steps_to_reduce(np.minimum(rate, 1.0), 1e-3)
+        steps = np.where(np.isfinite(steps), np.minimum(steps, self.MAX_STEPS * 0.999), np.inf)
+        self.mesh.set_data(np.maximum(steps, 1.0))
+        self.mesh.set_extent((lrs[0] * L, lrs[-1] * L, betas[0], betas[-1]))
+        best = rates.optimal_momentum(mu, L)
+        self.best.set_data([best.lr * L], [best.beta])
+        self.kappa.set_text(f"κ = L/μ = {L / mu:.3g}")
+        t = np.linspace(0, 2 * np.pi, 120)
+        for k, line in enumerate(self.ellipses, start=1):
+            level = 0.5 * (k / 4) ** 2 * L  # level sets of ½(μ x₁² + L x₂²)
+            line.set_data(np.sqrt(2 * level / mu) * np.cos(t), np.sqrt(2 * level / L) * np.sin(t))
+
+    def _update(self, v):
+        mu, L = v["mu"], v["L"]
+        if mu > L:
+            raise ValueError(f"the smallest λ ({mu:.3g}) must not exceed the largest ({L:.3g})")
+        if (mu, L) != self._kappa:
+            self._draw_map(mu, L)
+            self._kappa = (mu, L)
+        lr = v["lr"] / L
+        self.point.set_data([v["lr"]], [v["beta"]])
+        traj = explore.momentum_path(lr, v["beta"], mu, L, steps=self.steps)
+        self.path.set_data(traj.points[:, 0], traj.points[:, 1])
+        rate = rates.momentum_rate(lr, v["beta"], [mu, L])
+        steps = rates.steps_to_reduce(min(rate, 1.0), 1e-3)
+        best = rates.optimal_momentum(mu, L)
+        best_steps = rates.steps_to_reduce(best.rate, 1e-3)
+        when = "never" if not np.isfinite(steps) else f"{steps:.0f} steps"
+        self.label.set_text(
+            f"rate {rate:.4f} per step: error ÷ 1000 in {when}\n"
+            f"best pair: rate {best.rate:.4f}, {best_steps:.0f} steps"
+        )
+        return "fixed"
+
+
+def momentum_map(**kw) -> MomentumMap:
+    """The (η, β) convergence map of lesson 07."""
+    return MomentumMap(**kw)
+
+
+# -------------------------------------------------------------------------- schedules
+
+
+class Schedules(Explorer):
+    """A torch scheduler's learning rate, and the loss of a short training run under it."""
+
+    title = "Schedule explorer"
+    USES = {  # which of gamma / period / eta_min each scheduler reads
+        "constant": (),
+        "StepLR": ("gamma", "period"),
+        "ExponentialLR": ("gamma",),
+        "CosineAnnealingLR": ("eta_min",),
+        "warmup + cosine": ("period", "eta_min"),
+        "OneCycleLR": ("period",),
+        "ReduceLROnPlateau": ("gamma", "period"),
+    }
+
+    def __init__(self, steps: int = 100):
+        self.steps = steps
+        controls = {
+            "scheduler": _dropdown("scheduler", list(explore.SCHEDULERS), "warmup + cosine"),
+            "lr": _log_slider("η (peak)", 0.05, -3, -0.5),
+            "gamma": _slider("γ / factor", 0.5, 0.01, 1.0, 0.01),
+            "period": _slider("period", 20, 1, steps - 1, 1),
+            "eta_min": _log_slider("η_min", 1e-4, -5, -1),
+        }
+        fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.4, height=3.0)
+        (self.lr_line,) = self.ax.plot([], [], color=plot.color(0), linewidth=1.6)
+        (self.loss_line,) = self.ax_loss.plot([], [], color=plot.color(1), linewidth=1.4)
+        self.final = _corner_text(self.ax_loss, "upper right")
+        self.ax.set_xlabel("step (one batch)")
+        self.ax.set_ylabel("learning rate η")
+        self.ax.set_yscale("log")
+        self.ax.set_xlim(0, steps)
+        self.ax.set_ylim(1e-6, 1.0)
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("step (one batch)")
+        self.ax_loss.set_ylabel("full-data MSE")
+        self.ax_loss.set_xlim(0, steps)
+        self.ax_loss.set_ylim(0.1, 100)
+        super().__init__(controls, fig, [self.lr_line, self.loss_line, self.final])
+
+    def _update(self, v):
+        uses = self.USES[v["scheduler"]]
+        for name in ("gamma", "period", "eta_min"):
+            self.controls[name].disabled = name not in uses
+        lrs, losses = explore.schedule_run(
+            v["scheduler"],
+            lr=v["lr"],
+            steps=self.steps,
+            gamma=v["gamma"],
+            period=v["period"],
+            eta_min=v["eta_min"],
+        )
+        x = np.arange(self.steps)
+        self.lr_line.set_data(x, np.maximum(lrs, 1e-6))
+        self.loss_line.set_data(x, losses)
+        last = losses[-1]
+        self.final.set_text(f"final MSE {last:.4g}" if np.isfinite(last) else "diverged")
+        return "axes"
+
+
+def schedules(**kw) -> Schedules:
+    """The schedule explorer of lesson 08."""
+    return Schedules(**kw)
+
+
+# ------------------------------------------------------------------------- batch size
+
+
+class BatchSize(Explorer):
+    """Mini-batch gradients around the full gradient, and SGD's loss curve, as B changes."""
+
+    title = "Batch-size explorer"
+    SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+    def __init__(self, epochs: int = 1):
+        self.epochs = epochs
+        controls = {
+            "batch_size": W.SelectionSlider(
+                options=list(self.SIZES), value=16, description="batch size B", **_look()
+            ),
+            "lr": _log_slider("η", 0.05, -3, -0.5),
+        }
+        fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.4, height=3.4)
+        grads, full = explore.minibatch_gradients(1)
+        spread = np.abs(grads[:, :2] - full[:2]).max() * 1.05
+        self.ax.set_xlim(full[0] - spread, full[0] + spread)
+        self.ax.set_ylim(full[1] - spread, full[1] + spread)
+        self.ax.set_aspect("equal")
+        self.cloud = self.ax.scatter(
+            [], [], s=6, color=plot.color(0), alpha=0.5, label="mini-batch gradients"
+        )
+        self.ax.plot(
+            full[0],
+            full[1],
+            "*",
+            color="#f4d35e",
+            markeredgecolor="black",
+            markersize=13,
+            label="full gradient",
+            zorder=5,
+        )
+        (self.mean,) = self.ax.plot(
+            [], [], "x", color=plot.color(1), markersize=9, label="their mean"
+        )
+        self.spread_text = _corner_text(self.ax, "lower left")
+        self.ax.set_xlabel("∂L/∂w₁")
+        self.ax.set_ylabel("∂L/∂w₂")
+        self.ax.legend(loc="upper right", fontsize="x-small", framealpha=0.85)
+        (self.loss,) = self.ax_loss.plot([], [], color=plot.color(0), linewidth=1.2)
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("examples seen")
+        self.ax_loss.set_ylabel("full-data MSE")
+        n = len(explore.batch_data()[1])
+        self.ax_loss.set_xlim(0, epochs * n)
+        self.ax_loss.set_ylim(0.5, 100)
+        animated = [self.cloud, self.mean, self.spread_text, self.loss]
+        super().__init__(controls, fig, animated)
+
+    def _update(self, v):
+        B = int(v["batch_size"])
+        grads, full = explore.minibatch_gradients(B)
+        self.cloud.set_offsets(grads[:, :2])
+        mean = grads.mean(axis=0)
+        self.mean.set_data([mean[0]], [mean[1]])
+        spread = float(np.sqrt(((grads - full) ** 2).sum(axis=1).mean()))
+        self.spread_text.set_text(f"B = {B}: rms distance to the full gradient {spread:.3g}")
+        seen, losses = explore.sgd_losses(B, v["lr"], epochs=self.epochs)
+        self.loss.set_data(seen, losses)
+        return "axes"
+
+
+def batch_size(**kw) -> BatchSize:
+    """The batch-size explorer of lesson 05."""
+    return BatchSize(**kw)
+
+
+EXPLORERS = {
+    "learning_rate": learning_rate,
+    "optimizers": optimizers,
+    "momentum_map": momentum_map,
+    "schedules": schedules,
+    "batch_size": batch_size,
+}
