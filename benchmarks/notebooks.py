@@ -2,7 +2,9 @@
 
 Prints `name=value` lines: `floor=` is a notebook that only imports numpy, torch and
 matplotlib (the cost no lesson can avoid); each lesson's line is its own time, and
-`worst_ratio=` is the slowest lesson over the floor (goal: at most 3).
+`worst_ratio=` is the slowest lesson over the floor (goal: at most 3). The capstone
+(lesson 12) trains a dozen real networks and has its own goal instead, 30 s, which it
+states at its top; it is timed and printed like the others but left out of worst_ratio.
 Usage: .venv/bin/python benchmarks/notebooks.py [NOTEBOOK ...]
 """
 
@@ -16,6 +18,7 @@ import nbformat
 from gdcourse.notebooks import execute
 
 ROOT = Path(__file__).resolve().parent.parent
+OWN_GOAL = {"12_capstone"}  # lessons with a goal in seconds, not a ratio to the floor
 FLOOR_SOURCE = "%matplotlib inline\nimport numpy\nimport torch\nimport matplotlib.pyplot"
 
 
@@ -42,7 +45,8 @@ def main(paths):
     worst = 0.0
     for path in paths:
         seconds = timed(path)
-        worst = max(worst, seconds / floor)
+        if path.stem not in OWN_GOAL:
+            worst = max(worst, seconds / floor)
         print(f"{path.stem}={seconds:.2f}", flush=True)
     print(f"worst_ratio={worst:.2f}")
 
