@@ -10,7 +10,7 @@ ARGS   ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 
-.PHONY: setup lab test lint exercises notebooks benchmarks clean
+.PHONY: setup lab test lint exercises notebooks slides benchmarks clean
 
 ## setup: create .venv and install the course with pinned versions (only when inputs changed)
 setup: $(STAMP)
@@ -46,10 +46,15 @@ exercises: $(STAMP)
 notebooks: exercises
 	$(PY) -m gdcourse execute $(sort $(wildcard notebooks/*.ipynb)) \
 	    $(sort $(wildcard solutions/*.ipynb)) $(sort $(wildcard exercises/*.ipynb))
+	$(PY) -m gdcourse mark-slides $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+## slides: write an offline reveal.js deck per lesson to decks/ (open decks/00_welcome.slides.html)
+slides: $(STAMP)
+	$(PY) -m gdcourse slides $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) --out decks
 
 ## benchmarks: print name=value lines for the speed goals (a few minutes)
 benchmarks: $(STAMP)
 	@for script in benchmarks/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info decks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -66,6 +67,234 @@ def _release(args) -> int:
     return 0
 
 
+def _lesson_paths(paths) -> list[str]:
+    """The given notebooks, or every lesson in notebooks/ when none is given."""
+    if paths:
+        missing = [p for p in paths if not p.endswith(".ipynb") or not os.path.isfile(p)]
+        if missing:
+            raise ValueError(f"not a notebook file: {', '.join(missing)}")
+        return list(paths)
+    from . import course
+
+    return [str(course.NOTEBOOKS / name) for _, _, name in course.lessons()]
+
+
+def _slides(args) -> int:
+    from . import slides
+
+    failed = 0
+    for path in args.paths:
+        try:
+            deck = slides.export(path, args.out)
+        except (ValueError, OSError) as exc:
+            failed += 1
+            print(f"slides: {path}: {exc}", file=sys.stderr)
+            continue
+        report = slides.inspect_deck(deck)
+        print(
+            f"wrote {deck} ({report['slides']} slides, {report['subslides']} with "
+            f"sub-slides, {report['fragments']} build-up steps)"
+        )
+        for url in report["remote"] + report["missing"]:
+            failed += 1
+            print(f"slides: {deck} would load {url} (remote or missing)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _mark_slides(args) -> int:
+    import nbformat
+
+    from . import slides
+
+    stale = 0
+    for path in args.paths:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except (OSError, ValueError) as exc:
+            print(f"mark-slides: {path}: {exc}", file=sys.stderr)
+            return 2
+        if args.split_headings:
+            marked = slides.mark_slides(slides.split_cells(nb, budget=None))
+        else:
+            marked = slides.mark_slides(nb)
+        if marked == nb:
+            continue
+        stale += 1
+        if args.check:
+            print(f"stale slide marks: {path}", file=sys.stderr)
+            continue
+        nbformat.write(marked, path)
+        counts = {k: slides.slide_marks(marked).count(k) for k in ("slide", "subslide")}
+        print(f"marked {path}: {counts['slide']} slides, {counts['subslide']} sub-slides")
+    if args.check and stale:
+        print(
+            "run `gdcourse mark-slides` on them (it changes slide metadata only)", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def _update_block(path, name, content) -> int:
+    from pathlib import Path
+
+    from . import timings
+
+    target = Path(path)
+    try:
+        text = timings.replace_block(target.read_text(encoding="utf-8"), name, content)
+    except (OSError, ValueError) as exc:
+        print(f"--update {path}: {exc}", file=sys.stderr)
+        return 2
+    target.write_text(text, encoding="utf-8")
+    print(f"updated the {name} block of {path}")
+    return 0
+
+
+def _timings(args) -> int:
+    from . import timings
+
+    def failed(path, exc):
+        print(
+            f"timings: {path} did not run ({type(exc).__name__}); run s left out", file=sys.stderr
+        )
+
+    try:
+        paths = _lesson_paths(args.paths)
+    except ValueError as exc:
+        print(f"timings: {exc}", file=sys.stderr)
+        return 2
+    found = timings.measure(paths, run=not args.no_run, timeout=args.timeout, on_error=failed)
+    text = timings.table(
+        found,
+        wpm=args.wpm,
+        formula_seconds=args.formula_seconds,
+        code_cell_seconds=args.code_cell_seconds,
+    )
+    print(text)
+    print(
+        f"\nreading: words / {args.wpm:g} wpm + {args.formula_seconds:g} s per displayed "
+        f"formula; lecture: reading + {args.code_cell_seconds:g} s per code cell + run time"
+    )
+    return _update_block(args.update, "timings", text) if args.update else 0
+
+
+def _objectives(args) -> int:
+    from . import timings
+
+    try:
+        text = timings.objectives_markdown(_lesson_paths(args.paths))
+    except ValueError as exc:
+        print(f"objectives: {exc}", file=sys.stderr)
+        return 2
+    if args.update:
+        return _update_block(args.update, "objectives", text)
+    print(text, end="")
+    return 0
+
+
+# Gradebook layouts that LMS imports accept: identity columns, the column matched
+# against gdcourse's student id, and how a score column is headed.
+LMS = {
+    # Canvas: Grades > Import. Its own export's first five columns, then one column per
+    # assignment ("Name" creates one, "Name (id)" updates it); a "Points Possible" row
+    # under the header, as in Canvas's export.
+    "canvas": (["Student", "ID", "SIS User ID", "SIS Login ID", "Section"], "SIS Login ID"),
+    # Moodle: Grades > Import > CSV file. Any columns; on import, map "Username" to
+    # username and the score column to a grade item (or a new one).
+    "moodle": (["Username"], "Username"),
+    # Blackboard Learn: Grade Center > Work Offline > Upload. "Username" identifies the
+    # student; a column header without "|id" creates a new column. Every value quoted.
+    "blackboard": (["Last Name", "First Name", "Username"], "Username"),
+}
+
+
+def _lms_scores(path):
+    """{student: {column: (points, max)}} from totals.csv (one column) or grades.csv."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise ValueError(f"{path} holds no rows")
+    scores: dict[str, dict[str, list[float]]] = {}
+    per_exercise = "exercise" in rows[0]
+    for row in rows:
+        column = row["exercise"] if per_exercise else ""
+        pair = scores.setdefault(row["student"], {}).setdefault(column, [0.0, 0.0])
+        pair[0] += float(row["points"])
+        pair[1] += float(row["max_points"])
+    return scores
+
+
+def _lms(args) -> int:
+    import csv
+
+    columns, key = LMS[args.lms]
+    key = args.match or key
+    try:
+        scores = _lms_scores(args.results)
+    except (OSError, KeyError, ValueError) as exc:
+        print(f"lms: cannot read {args.results}: {exc}", file=sys.stderr)
+        return 2
+    names = sorted({c for student in scores.values() for c in student})
+    tops = {c: max(s[c][1] for s in scores.values() if c in s) for c in names}
+    headers = {}
+    for c in names:
+        name = f"{args.assignment} {c}".strip() if c else args.assignment
+        top = 100.0 if args.percent else tops[c]
+        headers[c] = f"{name} [Total Pts: {top:g} Score]" if args.lms == "blackboard" else name
+    if args.roster:
+        try:
+            with open(args.roster, newline="", encoding="utf-8-sig") as f:
+                roster = list(csv.DictReader(f))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            print(f"lms: cannot read the roster {args.roster}: {exc}", file=sys.stderr)
+            return 2
+        # Canvas's export has a "Points Possible" row under its header: not a student
+        roster = [r for r in roster if str(next(iter(r.values()), "")).strip() != "Points Possible"]
+        if roster and key not in roster[0]:
+            print(f"lms: the roster has no column {key!r} (see --match)", file=sys.stderr)
+            return 2
+        columns = [c for c in columns if not roster or c in roster[0]] or [key]
+        if key not in columns:
+            columns.append(key)
+        people = [{c: r.get(c, "") for c in columns} for r in roster]
+    else:
+        # Canvas wants its five identity columns present; the others only the key
+        columns = columns if args.lms == "canvas" and key in columns else [key]
+        people = [{c: (s if c == key else "") for c in columns} for s in sorted(scores)]
+    unmatched = sorted(set(scores) - {p[key] for p in people})
+    if unmatched:
+        print(f"lms: no roster row for: {', '.join(unmatched)}", file=sys.stderr)
+        return 1
+    quoting = csv.QUOTE_ALL if args.lms == "blackboard" else csv.QUOTE_MINIMAL
+    with open(args.out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, quoting=quoting)
+        writer.writerow(columns + [headers[c] for c in names])
+        if args.lms == "canvas":
+            possible = [("100" if args.percent else f"{tops[c]:g}") for c in names]
+            writer.writerow(["    Points Possible"] + [""] * (len(columns) - 1) + possible)
+        missing = 0
+        for person in people:
+            row = [person[c] for c in columns]
+            student = scores.get(person[key], {})
+            for c in names:
+                if c not in student:
+                    row.append("")
+                    continue
+                points, top = student[c]
+                value = 100 * points / top if args.percent and top else points
+                row.append(f"{round(value, 2):g}")
+            missing += not student
+            writer.writerow(row)
+    print(
+        f"wrote {args.out}: {len(people)} students, {len(names)} score column(s) for "
+        f"{args.lms}"
+        + (f"; {missing} roster students without results (left blank)" if missing else "")
+    )
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="gdcourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +321,47 @@ def main(argv=None) -> int:
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
     hand_out.add_argument("target", metavar="DIR")
     hand_out.set_defaults(handler=_release)
+    deck = commands.add_parser("slides", help="write an offline reveal.js deck per notebook")
+    deck.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    deck.add_argument("--out", required=True, metavar="DIR", help="folder for the decks")
+    deck.set_defaults(handler=_slides)
+    mark = commands.add_parser(
+        "mark-slides", help="set slide types in notebooks by rule (metadata only, never outputs)"
+    )
+    mark.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    mark.add_argument("--check", action="store_true", help="exit 1 if any marks are stale")
+    mark.add_argument(
+        "--split-headings",
+        action="store_true",
+        help="also cut Markdown cells at #, ## and ### headings (Markdown only, never code)",
+    )
+    mark.set_defaults(handler=_mark_slides)
+    times = commands.add_parser("timings", help="time each lesson: reading, code, run")
+    times.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
+    times.add_argument("--no-run", action="store_true", help="do not execute the notebooks")
+    times.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
+    times.add_argument("--wpm", type=float, default=130, help="lecture words per minute")
+    times.add_argument("--formula-seconds", type=float, default=15, help="per displayed formula")
+    times.add_argument("--code-cell-seconds", type=float, default=45, help="per code cell")
+    times.add_argument("--update", metavar="FILE", help="rewrite the timings block of FILE")
+    times.set_defaults(handler=_timings)
+    aims = commands.add_parser("objectives", help="print each lesson's learning objectives")
+    aims.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
+    aims.add_argument("--update", metavar="FILE", help="rewrite the objectives block of FILE")
+    aims.set_defaults(handler=_objectives)
+    gradebook = commands.add_parser(
+        "lms", help="turn totals.csv or grades.csv into a gradebook file an LMS imports"
+    )
+    gradebook.add_argument(
+        "results", metavar="CSV", help="totals.csv, or grades.csv for a column per exercise"
+    )
+    gradebook.add_argument("--lms", required=True, choices=sorted(LMS))
+    gradebook.add_argument("--out", required=True, metavar="FILE")
+    gradebook.add_argument("--assignment", default="gdcourse exercises", help="column name")
+    gradebook.add_argument("--roster", metavar="CSV", help="the LMS's own gradebook export")
+    gradebook.add_argument("--match", metavar="COLUMN", help="column holding gdcourse's student id")
+    gradebook.add_argument("--percent", action="store_true", help="write 0-100, not points")
+    gradebook.set_defaults(handler=_lms)
     args = parser.parse_args(argv)
     return args.handler(args)
 
