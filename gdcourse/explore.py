@@ -126,14 +126,108 @@ def optimizer_path(
     return _cached_path(*key)
 
 
+def torch_step(name: str, p, *, lr: float, beta: float = 0.9, beta2: float = 0.999):
+    """A function g -> None doing one step of torch.optim's `name` on the tensor p in place.
+
+    It calls torch.optim's own functional implementation (torch.optim.sgd.sgd,
+    adagrad.adagrad, rmsprop.rmsprop, adam.adam: the code the optimiser classes run
+    in their step()), with the classes' default settings and their state, without the
+    per-call hooks and profiling of Optimizer.step, which cost more than the arithmetic
+    on a 2-vector. tests/test_explore.py checks it against the classes step for step.
+    """
+    import torch
+    from torch.optim import adagrad, adam, rmsprop, sgd
+
+    torch_optimizer(name, [torch.zeros(1)], lr=lr, beta=beta, beta2=beta2)  # validates
+    zeros = lambda: torch.zeros_like(p)  # noqa: E731
+    step = [torch.tensor(0.0, dtype=p.dtype)]
+    if name in ("SGD", "momentum", "Nesterov"):
+        buffer = [None]
+        momentum = 0.0 if name == "SGD" else beta
+
+        def go(g):
+            sgd.sgd(
+                [p],
+                [g],
+                buffer,
+                weight_decay=0.0,
+                momentum=momentum,
+                lr=lr,
+                dampening=0.0,
+                nesterov=name == "Nesterov",
+                maximize=False,
+                foreach=False,
+            )
+
+    elif name == "Adagrad":
+        sums = [zeros()]
+
+        def go(g):
+            adagrad.adagrad(
+                [p],
+                [g],
+                sums,
+                step,
+                foreach=False,
+                lr=lr,
+                weight_decay=0.0,
+                lr_decay=0.0,
+                eps=1e-10,
+                maximize=False,
+            )
+
+    elif name == "RMSprop":
+        squares = [zeros()]
+
+        def go(g):
+            rmsprop.rmsprop(
+                [p],
+                [g],
+                squares,
+                [],
+                [],
+                step,
+                foreach=False,
+                lr=lr,
+                alpha=beta2,
+                eps=1e-8,
+                weight_decay=0.0,
+                momentum=0.0,
+                centered=False,
+            )
+
+    else:  # Adam
+        first, second = [zeros()], [zeros()]
+
+        def go(g):
+            adam.adam(
+                [p],
+                [g],
+                first,
+                second,
+                [],
+                step,
+                foreach=False,
+                amsgrad=False,
+                beta1=beta,
+                beta2=beta2,
+                lr=lr,
+                weight_decay=0.0,
+                eps=1e-8,
+                maximize=False,
+            )
+
+    return go
+
+
 @lru_cache(maxsize=512)
 def _cached_path(function, name, start, lr, beta, beta2, noise, steps, seed):
     """The loop of optim.run_torch(..., analytic=True), lean enough for a slider.
 
     No autograd and no per-step loss: the gradient comes from the function's formula,
-    the losses of all points are evaluated at once at the end, and the path stops at
-    the first point that is not finite or leaves the 1e6 ball (dropped if not finite).
-    tests/test_explore.py checks it against run_torch point by point.
+    torch.optim's functional step moves the point, the losses of all points are
+    evaluated at once at the end, and the path stops at the first point that is not
+    finite or leaves the 1e6 ball (dropped if not finite).
     """
     import torch
 
@@ -144,19 +238,20 @@ def _cached_path(function, name, start, lr, beta, beta2, noise, steps, seed):
     if beta2 is not None:
         kwargs["beta2"] = beta2
     p = torch.tensor(start, dtype=torch.float64)
-    opt = torch_optimizer(name, [p], **kwargs)
+    step = torch_step(name, p, **kwargs)
     generator = torch.Generator().manual_seed(seed)
     points = np.empty((steps + 1, len(start)))
     points[0] = start
+    current = p.numpy()  # shares memory with p
     diverged, last = False, steps
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), torch.no_grad():
         for t in range(steps):
-            p.grad = torch.from_numpy(fn.grad(points[t]))
+            g = torch.from_numpy(fn.grad(points[t]))
             if noise > 0:
-                p.grad += noise * torch.randn(p.shape, generator=generator, dtype=torch.float64)
-            opt.step()
-            points[t + 1] = p.numpy()
-            if not np.all(np.isfinite(points[t + 1])) or np.abs(points[t + 1]).max() > 1e6:
+                g += noise * torch.randn(p.shape, generator=generator, dtype=torch.float64)
+            step(g)
+            points[t + 1] = current
+            if not np.isfinite(current).all() or np.abs(current).max() > 1e6:
                 diverged, last = True, t + 1
                 break
         losses = fn(points[: last + 1].T)

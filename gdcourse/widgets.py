@@ -21,10 +21,10 @@ import io
 
 import ipywidgets as W
 import numpy as np
-from matplotlib import colormaps
+from matplotlib import colormaps, font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from . import explore, functions, plot, rates
 
@@ -53,7 +53,7 @@ def _dropdown(description, options, value=None):
 
 
 def _corner_text(ax, corner: str = "upper left", **kw):
-    """An empty text artist in a corner of `ax`, for a label that follows the sliders."""
+    """An empty text artist in a corner of `ax` (for labels drawn with the background)."""
     vertical, horizontal = corner.split()
     x = 0.02 if horizontal == "left" else 0.98
     y = 0.98 if vertical == "upper" else 0.02
@@ -81,12 +81,13 @@ class Explorer(W.VBox):
             artist.set_animated(True)
         self.image = W.Image(format="jpeg", layout=W.Layout(max_width="100%"))
         self.image.add_class("gdcourse-figure")
-        self.status = W.HTML()
+        self.readout = W.HTML()  # numbers that follow the sliders: text in HTML costs nothing,
+        self.status = W.HTML()  # where Agg needs about 10 ms to draw two lines of text
         self.renders = 0
         self._key = self._background = None
         self._pending = None
         box = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
-        super().__init__([box, self.image, self.status])
+        super().__init__([box, self.readout, self.image, self.status])
         self.add_class("gdcourse-explorer")
         self.add_class("gdcourse-" + type(self).__name__.lower())
         for control in controls.values():
@@ -129,6 +130,8 @@ class Explorer(W.VBox):
     def _draw(self, key) -> bytes:
         if self._background is None or key != self._key:
             self.canvas.draw()  # animated artists are left out of the background
+            # the layout is settled by the first draw; re-solving it costs more than the rest
+            self.fig.set_layout_engine("none")
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
             self._key = key
         else:
@@ -136,6 +139,21 @@ class Explorer(W.VBox):
         for artist in self.animated:
             self.fig.draw_artist(artist)
         return self._encode("jpeg")
+
+    def _static_png(self) -> bytes:
+        """The current figure as a PNG, with the readout's lines in a band above it."""
+        rgb = np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
+        lines = getattr(self, "_lines", ())
+        font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)
+        band = 8 + 18 * len(lines)
+        image = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + band), "white")
+        image.paste(Image.fromarray(rgb), (0, band))
+        draw = ImageDraw.Draw(image)
+        for i, line in enumerate(lines):
+            draw.text((10, 4 + 18 * i), line, fill="#222222", font=font)
+        out = io.BytesIO()
+        image.save(out, format="png")
+        return out.getvalue()
 
     def _encode(self, fmt: str) -> bytes:
         rgb = np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
@@ -150,13 +168,18 @@ class Explorer(W.VBox):
     def _update(self, values: dict):
         raise NotImplementedError
 
+    def say(self, *lines: str) -> None:
+        """Show lines of text above the figure (and in the static picture)."""
+        self._lines = lines
+        self.readout.value = "<br>".join(html.escape(line) for line in lines)
+
     # ------------------------------------------------------------------ static output
 
     def _repr_mimebundle_(self, **kwargs):
         """The live widget, plus a PNG of the current state for renderers without a kernel."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/png"] = base64.b64encode(self._encode("png")).decode("ascii")
+        data["image/png"] = base64.b64encode(self._static_png()).decode("ascii")
         data["text/plain"] = f"{self.title} (run the cell in a live kernel to use the sliders)"
         return bundle
 
@@ -186,7 +209,6 @@ class LearningRate(Explorer):
         (self.path,) = self.ax.plot([], [], "o-", color=plot.color(0), markersize=4, linewidth=1)
         (self.first,) = self.ax.plot([], [], "s", color=plot.color(0), markersize=7)
         (self.loss,) = self.ax_loss.plot([], [], "o-", color=plot.color(0), markersize=3)
-        self.label = _corner_text(self.ax)
         self.ax.set_xlabel("θ")
         self.ax.set_ylabel("L(θ)")
         self.ax_loss.set_yscale("log")
@@ -194,7 +216,7 @@ class LearningRate(Explorer):
         self.ax_loss.set_ylabel("L(θ) − L(θ*)")
         self.ax_loss.set_xlim(0, steps)
         self.ax_loss.set_ylim(1e-12, 1e4)
-        super().__init__(controls, fig, [self.path, self.first, self.loss, self.label])
+        super().__init__(controls, fig, [self.path, self.first, self.loss])
 
     def _update(self, v):
         name, params = self.FUNCTIONS[v["function"]]
@@ -213,8 +235,8 @@ class LearningRate(Explorer):
         regime = explore.lr_regime(v["lr"], curvature)
         if traj.diverged:
             regime += ", left the plot"
-        self.label.set_text(
-            f"L = {curvature:.3g} at the minimum, ηL = {v['lr'] * curvature:.3g}\n{regime}"
+        self.say(
+            f"L = {curvature:.3g} at the minimum reached, ηL = {v['lr'] * curvature:.3g}: {regime}"
         )
         if self.curve.get_label() != name + str(params):
             grid = np.linspace(lo, hi, 300)
@@ -305,6 +327,7 @@ class Optimizers(Explorer):
             self._draw_function(function)
         fn = explore.test_function(function)
         floor = plot._floor(fn)
+        ends = []
         for name in explore.OPTIMIZERS:
             path, loss = self.paths[name], self.losses[name]
             show = bool(v[name])
@@ -324,6 +347,9 @@ class Optimizers(Explorer):
             )
             path.set_data(traj.points[:, 0], traj.points[:, 1])
             loss.set_data(np.arange(len(traj.losses)), np.maximum(traj.losses - floor, 1e-12))
+            gap = "diverged" if traj.diverged else f"{traj.losses[-1] - floor:.3g}"
+            ends.append(f"{name} {gap}")
+        self.say(f"L(θ) − L(θ*) after {self.steps} steps: " + ", ".join(ends or ["(tick one)"]))
         return function
 
 
@@ -338,8 +364,9 @@ def optimizers(**kw) -> Optimizers:
 class MomentumMap(Explorer):
     """The convergence speed over the (η, β) plane, and the path of the chosen pair.
 
-    In units of 1/L on the η axis the map depends on κ = L/μ alone, so every artist
-    that changes with the sliders (the map included) is blitted over a fixed background.
+    In units of 1/L on the η axis the map depends on κ = L/μ alone. Moving η or β only
+    redraws the point and the path over the cached map; moving a curvature
+    redraws the whole figure.
     """
 
     title = "Momentum explorer"
@@ -380,6 +407,7 @@ class MomentumMap(Explorer):
         self.kappa = _corner_text(
             self.ax, "upper right", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
         )
+        self.ax.grid(False)  # grid lines would cross the map
         self.ax.set_xlabel("η·L  (η in units of 1/L; grey: diverges)")
         self.ax.set_ylabel("β")
         self.ellipses = [
@@ -388,21 +416,12 @@ class MomentumMap(Explorer):
         (self.path,) = self.ax_path.plot(
             [], [], "o-", color=plot.color(1), markersize=2.5, linewidth=1.1
         )
-        self.label = _corner_text(self.ax_path)
         self.ax_path.set_xlim(-1.5, 1.5)
         self.ax_path.set_ylim(-1.5, 1.5)
         self.ax_path.set_aspect("equal")
         self.ax_path.set_xlabel("error along the smallest λ")
         self.ax_path.set_ylabel("error along the largest λ")
-        animated = [
-            self.mesh,
-            self.best,
-            self.kappa,
-            *self.ellipses,
-            self.point,
-            self.path,
-            self.label,
-        ]
+        animated = [self.point, self.path]
         self._kappa = None
         super().__init__(controls, fig, animated)
 
@@ -427,7 +446,7 @@ class MomentumMap(Explorer):
             raise ValueError(f"the smallest λ ({mu:.3g}) must not exceed the largest ({L:.3g})")
         if (mu, L) != self._kappa:
             self._draw_map(mu, L)
-            self._kappa = (mu, L)
+            self._kappa = (mu, L)  # the key below: a new background is drawn
         lr = v["lr"] / L
         self.point.set_data([v["lr"]], [v["beta"]])
         traj = explore.momentum_path(lr, v["beta"], mu, L, steps=self.steps)
@@ -437,11 +456,12 @@ class MomentumMap(Explorer):
         best = rates.optimal_momentum(mu, L)
         best_steps = rates.steps_to_reduce(best.rate, 1e-3)
         when = "never" if not np.isfinite(steps) else f"{steps:.0f} steps"
-        self.label.set_text(
-            f"rate {rate:.4f} per step: error ÷ 1000 in {when}\n"
-            f"best pair: rate {best.rate:.4f}, {best_steps:.0f} steps"
+        self.say(
+            f"η = {lr:.4g}, β = {v['beta']:.2f}: rate {rate:.4f} per step, error ÷ 1000 in {when}",
+            f"best pair η* = {best.lr:.4g}, β* = {best.beta:.3f}: rate {best.rate:.4f}, "
+            f"{best_steps:.0f} steps",
         )
-        return "fixed"
+        return self._kappa
 
 
 def momentum_map(**kw) -> MomentumMap:
@@ -478,7 +498,6 @@ class Schedules(Explorer):
         fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.4, height=3.0)
         (self.lr_line,) = self.ax.plot([], [], color=plot.color(0), linewidth=1.6)
         (self.loss_line,) = self.ax_loss.plot([], [], color=plot.color(1), linewidth=1.4)
-        self.final = _corner_text(self.ax_loss, "upper right")
         self.ax.set_xlabel("step (one batch)")
         self.ax.set_ylabel("learning rate η")
         self.ax.set_yscale("log")
@@ -489,7 +508,7 @@ class Schedules(Explorer):
         self.ax_loss.set_ylabel("full-data MSE")
         self.ax_loss.set_xlim(0, steps)
         self.ax_loss.set_ylim(0.1, 100)
-        super().__init__(controls, fig, [self.lr_line, self.loss_line, self.final])
+        super().__init__(controls, fig, [self.lr_line, self.loss_line])
 
     def _update(self, v):
         uses = self.USES[v["scheduler"]]
@@ -507,7 +526,10 @@ class Schedules(Explorer):
         self.lr_line.set_data(x, np.maximum(lrs, 1e-6))
         self.loss_line.set_data(x, losses)
         last = losses[-1]
-        self.final.set_text(f"final MSE {last:.4g}" if np.isfinite(last) else "diverged")
+        self.say(
+            f"{v['scheduler']}: η from {lrs[0]:.3g} (first batch) to {lrs[-1]:.3g} (last); "
+            + (f"final MSE {last:.4g}" if np.isfinite(last) else "the run diverged")
+        )
         return "axes"
 
 
@@ -555,7 +577,6 @@ class BatchSize(Explorer):
         (self.mean,) = self.ax.plot(
             [], [], "x", color=plot.color(1), markersize=9, label="their mean"
         )
-        self.spread_text = _corner_text(self.ax, "lower left")
         self.ax.set_xlabel("∂L/∂w₁")
         self.ax.set_ylabel("∂L/∂w₂")
         self.ax.legend(loc="upper right", fontsize="x-small", framealpha=0.85)
@@ -566,7 +587,7 @@ class BatchSize(Explorer):
         n = len(explore.batch_data()[1])
         self.ax_loss.set_xlim(0, epochs * n)
         self.ax_loss.set_ylim(0.5, 100)
-        animated = [self.cloud, self.mean, self.spread_text, self.loss]
+        animated = [self.cloud, self.mean, self.loss]
         super().__init__(controls, fig, animated)
 
     def _update(self, v):
@@ -576,9 +597,12 @@ class BatchSize(Explorer):
         mean = grads.mean(axis=0)
         self.mean.set_data([mean[0]], [mean[1]])
         spread = float(np.sqrt(((grads - full) ** 2).sum(axis=1).mean()))
-        self.spread_text.set_text(f"B = {B}: rms distance to the full gradient {spread:.3g}")
         seen, losses = explore.sgd_losses(B, v["lr"], epochs=self.epochs)
         self.loss.set_data(seen, losses)
+        self.say(
+            f"B = {B}: rms distance of a mini-batch gradient to the full one {spread:.3g}",
+            f"{len(losses) - 1} updates in {self.epochs} epoch(s), final MSE {losses[-1]:.4g}",
+        )
         return "axes"
 
 
