@@ -285,7 +285,7 @@ class Optimizers(Explorer):
             "lr": _log_slider("η", self.DEFAULT_LR["ravine"], -4, 0),
             "beta": _slider("β / β₁", 0.9, 0.0, 0.99, 0.01),
             "beta2": _slider("β₂ / α", 0.999, 0.5, 0.999, 0.001),
-            "noise": _slider("gradient noise", 0.0, 0.0, 2.0, 0.05),
+            "noise": _slider("noise σ", 0.0, 0.0, 2.0, 0.05),
             **self.checks,
         }
         fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.6, height=3.6)
@@ -318,13 +318,16 @@ class Optimizers(Explorer):
         floor = plot._floor(fn)
         top = float(fn(np.array(start))) - floor
         self.ax_loss.set_ylim(1e-8, max(top, 1e-6) * 30)
-        handles = [self.paths[n] for n in explore.OPTIMIZERS]
-        self.ax_loss.legend(handles, explore.OPTIMIZERS, frameon=False, fontsize="x-small")
 
     def _update(self, v):
         function = v["function"]
-        if function != self._key:
+        shown = tuple(name for name in explore.OPTIMIZERS if v[name])
+        key = (function, shown)
+        if self._key is None or function != self._key[0]:
             self._draw_function(function)
+        if key != self._key:  # the legend names only the optimisers drawn
+            handles = [self.paths[name] for name in shown]
+            self.ax_loss.legend(handles, shown, frameon=False, fontsize="x-small")
         fn = explore.test_function(function)
         floor = plot._floor(fn)
         ends = []
@@ -350,7 +353,7 @@ class Optimizers(Explorer):
             gap = "diverged" if traj.diverged else f"{traj.losses[-1] - floor:.3g}"
             ends.append(f"{name} {gap}")
         self.say(f"L(θ) − L(θ*) after {self.steps} steps: " + ", ".join(ends or ["(tick one)"]))
-        return function
+        return key
 
 
 def optimizers(**kw) -> Optimizers:

@@ -129,6 +129,20 @@ def test_optimizer_checkboxes_show_and_hide_paths():
     assert e.paths["RMSprop"].get_visible() and len(e.paths["RMSprop"].get_xdata()) > 1
 
 
+def test_optimizer_legend_names_only_the_ticked_optimisers():
+    e = widgets.optimizers()
+
+    def legend():
+        return [t.get_text() for t in e.ax_loss.get_legend().get_texts()]
+
+    assert legend() == ["SGD", "momentum", "Adam"]
+    e.controls["SGD"].value = False
+    e.controls["RMSprop"].value = True
+    assert legend() == ["momentum", "RMSprop", "Adam"]
+    e.controls["function"].value = "rosenbrock"
+    assert legend() == ["momentum", "RMSprop", "Adam"]
+
+
 # ------------------------------------------------------------- the stored lessons
 
 ROOT = Path(__file__).resolve().parent.parent
