@@ -27,6 +27,9 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
         timeout=timeout,
         record_timing=False,
         store_widget_state=False,  # static renderers then fall back to the PNG in each output
+        # every output is in once the last cell replies; a graceful shutdown of a kernel that
+        # imported torch then waits 1.5-3.5 s (noisy) for nothing a learner ever waits for
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
