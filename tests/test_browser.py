@@ -41,7 +41,9 @@ if not UNAVAILABLE:
     from playwright.sync_api import sync_playwright
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps its event loop marked as running
+# in this thread until it stops, which would break every later test that uses asyncio.
+@pytest.fixture(scope="module")
 def chromium():
     if UNAVAILABLE:  # only under CI=true: a missing browser fails the run
         pytest.fail(f"CI=true and {UNAVAILABLE.removeprefix('browser tests skipped: ')}")
@@ -51,7 +53,7 @@ def chromium():
         chrome.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(chromium):  # after `chromium`: no server is started when the browser is missing
     with browser.jupyter_lab(NOTEBOOKS) as server:
         yield server
