@@ -163,7 +163,11 @@ def _timings(args) -> int:
     except ValueError as exc:
         print(f"timings: {exc}", file=sys.stderr)
         return 2
-    found = timings.measure(paths, run=not args.no_run, timeout=args.timeout, on_error=failed)
+    try:
+        found = timings.measure(paths, run=not args.no_run, timeout=args.timeout, on_error=failed)
+    except (OSError, ValueError) as exc:  # a file that is not a readable notebook
+        print(f"timings: {exc}", file=sys.stderr)
+        return 2
     text = timings.table(
         found,
         wpm=args.wpm,
@@ -192,8 +196,18 @@ def _objectives(args) -> int:
     return 0
 
 
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0 (a rate of 0 words a minute divides by 0)."""
+    from . import validate
+
+    try:
+        return validate.positive("the value", float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+
+
 def main(argv=None) -> int:
-    from . import lms
+    from . import lms, timings
 
     parser = argparse.ArgumentParser(prog="gdcourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -239,9 +253,21 @@ def main(argv=None) -> int:
     times.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
     times.add_argument("--no-run", action="store_true", help="do not execute the notebooks")
     times.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
-    times.add_argument("--wpm", type=float, default=130, help="lecture words per minute")
-    times.add_argument("--formula-seconds", type=float, default=15, help="per displayed formula")
-    times.add_argument("--code-cell-seconds", type=float, default=45, help="per code cell")
+    times.add_argument(
+        "--wpm", type=_positive, default=timings.WPM, help="lecture words per minute"
+    )
+    times.add_argument(
+        "--formula-seconds",
+        type=_positive,
+        default=timings.FORMULA_SECONDS,
+        help="per displayed formula",
+    )
+    times.add_argument(
+        "--code-cell-seconds",
+        type=_positive,
+        default=timings.CODE_CELL_SECONDS,
+        help="per code cell",
+    )
     times.add_argument("--update", metavar="FILE", help="rewrite the timings block of FILE")
     times.set_defaults(handler=_timings)
     aims = commands.add_parser("objectives", help="print each lesson's learning objectives")

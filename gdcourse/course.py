@@ -25,15 +25,21 @@ def lessons(folder: str | Path = NOTEBOOKS) -> list[tuple[str, str, str]]:
     return found
 
 
-def _title(path: Path) -> str:
-    """The text of the first Markdown heading in a notebook."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def lesson_title(nb, fallback: str) -> str:
+    """The text of a notebook's first Markdown heading (nb: nbformat's or plain JSON)."""
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
+            source = cell["source"]
+            source = "".join(source) if isinstance(source, list) else source
+            for line in source.splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
-    return path.stem
+    return fallback
+
+
+def _title(path: Path) -> str:
+    """The title of the notebook at `path`, read as plain JSON (no nbformat needed)."""
+    return lesson_title(json.loads(path.read_text(encoding="utf-8")), path.stem)
 
 
 PACKAGES = ("torch", "numpy", "matplotlib", "ipywidgets", "jupyterlab")

@@ -63,6 +63,18 @@ def gd_path(fn, start, lr, steps: int) -> optim.Trajectory:
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "Adagrad", "RMSprop", "Adam")
 
 
+def _settings(name: str, lr, beta, beta2) -> tuple[float, float, float]:
+    """(lr, beta, beta2) checked for the optimiser `name`; ValueError names what is wrong."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    lr = validate.positive("lr", lr)
+    beta = validate.in_range("beta", beta, 0.0, 1.0)
+    beta2 = validate.in_range("beta2", beta2, 0.0, 1.0)
+    if beta == 0 and name == "Nesterov":
+        raise ValueError("Nesterov needs beta > 0 (torch requires momentum > 0)")
+    return lr, beta, beta2
+
+
 def torch_optimizer(name: str, params, *, lr: float, beta: float = 0.9, beta2: float = 0.999):
     """A real torch.optim optimiser by its explorer name.
 
@@ -71,22 +83,16 @@ def torch_optimizer(name: str, params, *, lr: float, beta: float = 0.9, beta2: f
     """
     import torch
 
-    lr = validate.positive("lr", lr)
-    beta = validate.in_range("beta", beta, 0.0, 1.0)
-    beta2 = validate.in_range("beta2", beta2, 0.0, 1.0)
+    lr, beta, beta2 = _settings(name, lr, beta, beta2)
     if name == "SGD":
         return torch.optim.SGD(params, lr=lr)
     if name in ("momentum", "Nesterov"):
-        if beta == 0 and name == "Nesterov":
-            raise ValueError("Nesterov needs beta > 0 (torch requires momentum > 0)")
         return torch.optim.SGD(params, lr=lr, momentum=beta, nesterov=name == "Nesterov")
     if name == "Adagrad":
         return torch.optim.Adagrad(params, lr=lr)
     if name == "RMSprop":
         return torch.optim.RMSprop(params, lr=lr, alpha=beta2)
-    if name == "Adam":
-        return torch.optim.Adam(params, lr=lr, betas=(beta, beta2))
-    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    return torch.optim.Adam(params, lr=lr, betas=(beta, beta2))
 
 
 def _uses(name: str) -> tuple[bool, bool]:
@@ -138,7 +144,7 @@ def torch_step(name: str, p, *, lr: float, beta: float = 0.9, beta2: float = 0.9
     import torch
     from torch.optim import adagrad, adam, rmsprop, sgd
 
-    torch_optimizer(name, [torch.zeros(1)], lr=lr, beta=beta, beta2=beta2)  # validates
+    lr, beta, beta2 = _settings(name, lr, beta, beta2)
     zeros = lambda: torch.zeros_like(p)  # noqa: E731
     step = [torch.tensor(0.0, dtype=p.dtype)]
     if name in ("SGD", "momentum", "Nesterov"):
@@ -345,13 +351,6 @@ def torch_scheduler(name: str, opt, *, steps: int, gamma: float, period: int, et
     raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
 
 
-@lru_cache(maxsize=4)
-def _schedule_data(n: int = 256, seed: int = 0):
-    """The 5-feature regression (with a column of ones) that the schedule runs train on."""
-    X, y = data.regression5(n, noise=0.5, seed=seed)
-    return np.hstack([X, np.ones((n, 1))]), y
-
-
 def schedule_run(
     name: str,
     *,
@@ -371,7 +370,7 @@ def schedule_run(
     """
     import torch
 
-    Xb, y = _schedule_data()
+    Xb, y = batch_data(256, noise=0.5)
     batch_size = validate.count("batch_size", batch_size)
     steps = validate.count("steps", steps, minimum=2)
     theta = torch.zeros(Xb.shape[1], dtype=torch.float64)
@@ -399,9 +398,10 @@ def schedule_run(
 
 
 @lru_cache(maxsize=4)
-def batch_data(n: int = 512, seed: int = 0):
-    """The 5-feature regression data (with a column of ones) the batch-size explorer uses."""
-    X, y = data.regression5(n, noise=1.0, seed=seed)
+def batch_data(n: int = 512, noise: float = 1.0, seed: int = 0):
+    """The 5-feature regression (with a column of ones) the batch-size and schedule explorers
+    train on; cached, since they ask for it on every update."""
+    X, y = data.regression5(n, noise=noise, seed=seed)
     return np.hstack([X, np.ones((n, 1))]), y
 
 
@@ -440,7 +440,7 @@ def sgd_losses(batch_size: int, lr: float, *, epochs: int = 1, seed: int = 0):
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(validate.count("epochs", epochs)):
             for xb, yb in batches:
-                w = w - (2.0 * lr / len(yb)) * (xb.T @ (xb @ w - yb))  # mse_gradient, inlined
+                w = w - lr * mse_gradient(xb, yb, w)
                 seen.append(seen[-1] + len(yb))
                 weights.append(w)
         losses = mse_of_weights(Xb, y, np.array(weights))

@@ -34,11 +34,20 @@ def read_scores(path):
         raise ValueError(f"{path} holds no rows")
     scores: dict[str, dict[str, list[float]]] = {}
     per_exercise = "exercise" in rows[0]
-    for row in rows:
+    needed = ["student", "points", "max_points"] + (["exercise"] if per_exercise else [])
+    missing = [name for name in needed if name not in rows[0]]
+    if missing:
+        raise ValueError(f"missing column(s) {', '.join(missing)}")
+    for line, row in enumerate(rows, start=2):
+        if any(row[name] is None for name in needed):  # a row shorter than the header
+            raise ValueError(f"line {line} has fewer fields than the header")
         column = row["exercise"] if per_exercise else ""
         pair = scores.setdefault(row["student"], {}).setdefault(column, [0.0, 0.0])
-        pair[0] += float(row["points"])
-        pair[1] += float(row["max_points"])
+        try:
+            pair[0] += float(row["points"])
+            pair[1] += float(row["max_points"])
+        except ValueError:
+            raise ValueError(f"line {line}: points and max_points must be numbers") from None
     return scores
 
 
@@ -83,25 +92,29 @@ def convert(args) -> int:
         print(f"lms: no roster row for: {', '.join(unmatched)}", file=sys.stderr)
         return 1
     quoting = csv.QUOTE_ALL if args.lms == "blackboard" else csv.QUOTE_MINIMAL
-    with open(args.out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, quoting=quoting)
-        writer.writerow(columns + [headers[c] for c in names])
-        if args.lms == "canvas":
-            possible = [("100" if args.percent else f"{tops[c]:g}") for c in names]
-            writer.writerow(["    Points Possible"] + [""] * (len(columns) - 1) + possible)
-        missing = 0
-        for person in people:
-            row = [person[c] for c in columns]
-            student = scores.get(person[key], {})
-            for c in names:
-                if c not in student:
-                    row.append("")
-                    continue
-                points, top = student[c]
-                value = 100 * points / top if args.percent and top else points
-                row.append(f"{round(value, 2):g}")
-            missing += not student
-            writer.writerow(row)
+    try:
+        with open(args.out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, quoting=quoting)
+            writer.writerow(columns + [headers[c] for c in names])
+            if args.lms == "canvas":
+                possible = [("100" if args.percent else f"{tops[c]:g}") for c in names]
+                writer.writerow(["    Points Possible"] + [""] * (len(columns) - 1) + possible)
+            missing = 0
+            for person in people:
+                row = [person[c] for c in columns]
+                student = scores.get(person[key], {})
+                for c in names:
+                    if c not in student:
+                        row.append("")
+                        continue
+                    points, top = student[c]
+                    value = 100 * points / top if args.percent and top else points
+                    row.append(f"{round(value, 2):g}")
+                missing += not student
+                writer.writerow(row)
+    except OSError as exc:
+        print(f"lms: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(
         f"wrote {args.out}: {len(people)} students, {len(names)} score column(s) for "
         f"{args.lms}"

@@ -442,11 +442,11 @@ def split_cells(nb, *, budget: int | None = BUDGET):
             cells.append(cell)
             continue
         cell.source = pieces[0][0]
-        if pieces[0][1]:
-            cell.metadata["gdcourse"] = {"item": True}
         cells.append(cell)
         for n, (text, item) in enumerate(pieces[1:], start=1):
             cells.append(_new_markdown(text, cell, n if budget is not None else None, item))
+        if pieces[0][1]:  # after the copies: they must not inherit the first piece's flag
+            cell.metadata["gdcourse"] = {"item": True}
     nb.cells = cells
     return nb
 

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .course import lesson_title
+
 WPM = 130
 FORMULA_SECONDS = 15
 CODE_CELL_SECONDS = 45
@@ -81,16 +83,6 @@ class Timing:
             self.reading_minutes(wpm, formula_seconds)
             + (self.code_cells * code_cell_seconds + run) / 60
         )
-
-
-def lesson_title(nb, fallback: str) -> str:
-    """The text of the notebook's first Markdown heading."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return fallback
 
 
 def measure_notebook(nb, name: str) -> Timing:

@@ -52,15 +52,6 @@ def _dropdown(description, options, value=None):
     return W.Dropdown(options=options, value=value, description=description, **_look())
 
 
-def _corner_text(ax, corner: str = "upper left", **kw):
-    """An empty text artist in a corner of `ax` (for labels drawn with the background)."""
-    vertical, horizontal = corner.split()
-    x = 0.02 if horizontal == "left" else 0.98
-    y = 0.98 if vertical == "upper" else 0.02
-    va = "top" if vertical == "upper" else "bottom"
-    return ax.text(x, y, "", transform=ax.transAxes, ha=horizontal, va=va, fontsize="small", **kw)
-
-
 class Explorer(W.VBox):
     """Controls above a figure; subclasses build artists in `_build` and move them in `_update`.
 
@@ -83,6 +74,7 @@ class Explorer(W.VBox):
         self.image.add_class("gdcourse-figure")
         self.readout = W.HTML()  # numbers that follow the sliders: text in HTML costs nothing,
         self.status = W.HTML()  # where Agg needs about 10 ms to draw two lines of text
+        self._lines = ()  # the readout's lines, also drawn into the static PNG
         self.renders = 0
         self._key = self._background = None
         self._pending = None
@@ -138,12 +130,18 @@ class Explorer(W.VBox):
             self.canvas.restore_region(self._background)
         for artist in self.animated:
             self.fig.draw_artist(artist)
-        return self._encode("jpeg")
+        out = io.BytesIO()
+        Image.fromarray(self._rgb()).save(out, format="jpeg", quality=90)
+        return out.getvalue()
+
+    def _rgb(self) -> np.ndarray:
+        """The canvas as an RGB array (Agg draws RGBA)."""
+        return np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
 
     def _static_png(self) -> bytes:
         """The current figure as a PNG, with the readout's lines in a band above it."""
-        rgb = np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
-        lines = getattr(self, "_lines", ())
+        rgb = self._rgb()
+        lines = self._lines
         font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)
         band = 8 + 18 * len(lines)
         image = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + band), "white")
@@ -153,16 +151,6 @@ class Explorer(W.VBox):
             draw.text((10, 4 + 18 * i), line, fill="#222222", font=font)
         out = io.BytesIO()
         image.save(out, format="png")
-        return out.getvalue()
-
-    def _encode(self, fmt: str) -> bytes:
-        rgb = np.ascontiguousarray(np.asarray(self.canvas.buffer_rgba())[..., :3])
-        out = io.BytesIO()
-        image = Image.fromarray(rgb)
-        if fmt == "jpeg":
-            image.save(out, format="jpeg", quality=90)
-        else:
-            image.save(out, format="png", optimize=False)
         return out.getvalue()
 
     def _update(self, values: dict):
@@ -238,11 +226,10 @@ class LearningRate(Explorer):
         self.say(
             f"L = {curvature:.3g} at the minimum reached, ηL = {v['lr'] * curvature:.3g}: {regime}"
         )
-        if self.curve.get_label() != name + str(params):
+        if v["function"] != self._key:  # a new background: the curve of the new function
             grid = np.linspace(lo, hi, 300)
             values = fn(grid[None])
             self.curve.set_data(grid, values)
-            self.curve.set_label(name + str(params))
             self.ax.set_xlim(lo, hi)
             span = values.max() - values.min()
             self.ax.set_ylim(values.min() - 0.05 * span, values.max() + 0.25 * span)
@@ -407,8 +394,15 @@ class MomentumMap(Explorer):
             label="best (η*, β*)",
         )
         self.ax.legend(loc="lower left", fontsize="x-small", framealpha=0.8)
-        self.kappa = _corner_text(
-            self.ax, "upper right", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
+        self.kappa = self.ax.text(
+            0.98,
+            0.98,
+            "",
+            transform=self.ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize="small",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
         self.ax.grid(False)  # grid lines would cross the map
         self.ax.set_xlabel("η·L  (η in units of 1/L; grey: diverges)")
@@ -424,9 +418,7 @@ class MomentumMap(Explorer):
         self.ax_path.set_aspect("equal")
         self.ax_path.set_xlabel("error along the smallest λ")
         self.ax_path.set_ylabel("error along the largest λ")
-        animated = [self.point, self.path]
-        self._kappa = None
-        super().__init__(controls, fig, animated)
+        super().__init__(controls, fig, [self.point, self.path])
 
     def _draw_map(self, mu, L):
         """The map for κ = L/μ: steps to converge, over (η·L, β)."""
@@ -447,9 +439,8 @@ class MomentumMap(Explorer):
         mu, L = v["mu"], v["L"]
         if mu > L:
             raise ValueError(f"the smallest λ ({mu:.3g}) must not exceed the largest ({L:.3g})")
-        if (mu, L) != self._kappa:
+        if (mu, L) != self._key:  # a new background: the map for these curvatures
             self._draw_map(mu, L)
-            self._kappa = (mu, L)  # the key below: a new background is drawn
         lr = v["lr"] / L
         self.point.set_data([v["lr"]], [v["beta"]])
         traj = explore.momentum_path(lr, v["beta"], mu, L, steps=self.steps)
@@ -464,7 +455,7 @@ class MomentumMap(Explorer):
             f"best pair η* = {best.lr:.4g}, β* = {best.beta:.3f}: rate {best.rate:.4f}, "
             f"{best_steps:.0f} steps",
         )
-        return self._kappa
+        return (mu, L)
 
 
 def momentum_map(**kw) -> MomentumMap:

@@ -183,3 +183,27 @@ def test_moodle_and_blackboard_layouts(results):
 @pytest.mark.skipif(os.name != "posix", reason="POSIX paths")
 def test_lms_refuses_an_unreadable_results_file(tmp_path):
     assert cli.main(["lms", str(tmp_path / "none.csv"), "--lms", "moodle", "--out", "x"]) == 2
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("student,points,max_points\nann,3\n", "line 2 has fewer fields than the header"),
+        ("name,points\nann,3\n", "missing column(s) student, max_points"),
+        ("student,points,max_points\nann,three,4\n", "line 2: points and max_points must be"),
+    ],
+)
+def test_lms_names_what_is_wrong_with_a_results_file(tmp_path, capsys, text, message):
+    results = tmp_path / "totals.csv"
+    results.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert cli.main(["lms", str(results), "--lms", "moodle", "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_lms_reports_an_output_it_cannot_write(tmp_path, capsys):
+    results = tmp_path / "totals.csv"
+    results.write_text("student,points,max_points\nann,3,4\n", encoding="utf-8")
+    out = tmp_path / "no such folder" / "out.csv"
+    assert cli.main(["lms", str(results), "--lms", "moodle", "--out", str(out)]) == 2
+    assert "cannot write" in capsys.readouterr().err

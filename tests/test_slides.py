@@ -144,6 +144,15 @@ def test_split_cells_cuts_at_headings_and_keeps_the_first_id():
     nbformat.validate(stored)
 
 
+def test_only_the_items_of_a_build_up_become_fragments():
+    point = "a point long enough to be worth revealing on its own, one at a time"
+    source = "\n".join(f"- {point} ({i})" for i in range(3)) + "\n\nA closing paragraph."
+    deck = slides.split_cells(notebook(new_markdown_cell(source)))
+    assert [c.source for c in deck.cells][-1] == "A closing paragraph."
+    assert len(deck.cells) == 4
+    assert slides.slide_marks(slides.mark_slides(deck))[1:] == ["fragment", "fragment", "-"]
+
+
 def test_deck_links_between_lessons_point_to_decks():
     nb = notebook(new_markdown_cell("# T\n\n**Next:** [02 · Two](02_worked_iterations.ipynb)."))
     deck = slides.deck_notebook(nb)
@@ -396,6 +405,16 @@ def test_timings_command_prints_a_table_of_the_lessons(capsys):
     out = capsys.readouterr().out
     assert "| # | lesson | words |" in out and "all lessons" in out
     assert out.count("\n| 0") == 2 and "130 wpm" in out
+
+
+def test_timings_command_names_a_bad_notebook_or_rate(tmp_path, capsys):
+    bad = tmp_path / "01_bad.ipynb"
+    bad.write_text("not json", encoding="utf-8")
+    assert cli.main(["timings", "--no-run", str(bad)]) == 2
+    assert "does not appear to be JSON" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["timings", "--no-run", "--wpm", "0", str(LESSONS[0])])
+    assert "--wpm: must be a number > 0" in capsys.readouterr().err
 
 
 def test_objectives_are_read_from_every_lesson():
