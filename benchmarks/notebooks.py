@@ -6,7 +6,7 @@ matplotlib (the cost no lesson can avoid); each lesson's line is its own time, a
 best of 4 runs, each lesson the best of 2, so a noisy floor errs towards larger ratios.
 Times run from kernel start to the last cell's reply (the kernel is then killed, as
 `make notebooks` does): what a learner waits for after "Restart Kernel and Run All".
-The capstone (lesson 12) trains a dozen real networks and has its own goal instead,
+The capstone (lesson 13) trains a dozen real networks and has its own goal instead,
 30 s, which it states at its top; it is timed and printed like the others but left out
 of worst_ratio.
 Usage: .venv/bin/python benchmarks/notebooks.py [NOTEBOOK ...]
@@ -22,7 +22,7 @@ import nbformat
 from gdcourse.notebooks import execute
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN_GOAL = {"12_capstone"}  # lessons with a goal in seconds, not a ratio to the floor
+OWN_GOAL = {"13_capstone"}  # lessons with a goal in seconds, not a ratio to the floor
 FLOOR_SOURCE = "%matplotlib inline\nimport numpy\nimport torch\nimport matplotlib.pyplot"
 
 

@@ -1,7 +1,7 @@
 """The learning-rate range test: raise η exponentially, one mini-batch per step, and read
 off where the loss falls fastest and where it blows up.
 
-Lesson 06 builds it step by step and then uses this copy; lesson 12 uses it on real data.
+Lesson 07 builds it step by step and then uses this copy; lesson 13 uses it on real data.
 It trains the model it is given, so run it on a throw-away copy.
 """
 
@@ -77,7 +77,7 @@ def range_test(
 
 
 def choose_lr(lrs, smoothed) -> tuple[float, float, float]:
-    """Lesson 06's rule: one tenth of the η at the lowest smoothed loss.
+    """Lesson 07's rule: one tenth of the η at the lowest smoothed loss.
 
     Returns (chosen η, η at the lowest loss, η where the loss falls steepest in log-log).
     A non-finite last loss (the step that stopped the test) is ignored.

@@ -4,24 +4,102 @@ Every drawing function takes the Axes to draw on and returns what it drew, so a
 lesson can combine panels freely; `figure()` makes a new Figure (not registered with
 pyplot, so nothing is shown twice). In a notebook, end the cell with the figure to
 show it. No rcParams are changed.
+
+Log axes are drawn in the same style with less work (`CourseFigure`): powers of ten
+as plain text (10⁻³) rather than mathtext, and minor ticks only on axes spanning under
+two decades, where they carry the labels. Matplotlib builds a full tick object for
+every minor tick; dropping the unlabelled ones about halves the drawing time of a
+figure with log axes, which is most of a lesson's run time after the imports.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib import ticker
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
 CONTOUR_CMAP = "Blues_r"
 DPI = 90
+MINOR_TICKS_BELOW_DECADES = 2.0  # log axes spanning more than this lose their minor ticks
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+class PlainLogFormatter(ticker.LogFormatterSciNotation):
+    """Matplotlib's log tick labels (10⁻³, 2×10⁻¹) as plain text: no mathtext parse."""
+
+    def __call__(self, x, pos=None):
+        text = super().__call__(x, pos)
+        match = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", text)
+        if match is None:
+            return text
+        text = re.sub(r"\^\{([^}]*)\}", lambda m: m.group(1).translate(_SUPERSCRIPT), match[1])
+        return text.replace("\\times", "×")
+
+
+def tidy_log_axis(axis) -> None:
+    """Give a log-scaled axis plain-text labels, and no minor ticks while it spans ≥ 2 decades.
+
+    Only matplotlib's default log formatters and locator are replaced; ones a lesson set
+    itself stay.
+    """
+    if axis.get_scale() != "log":
+        return
+    for get, put in (
+        (axis.get_major_formatter, axis.set_major_formatter),
+        (axis.get_minor_formatter, axis.set_minor_formatter),
+    ):
+        old = get()
+        if type(old) is ticker.LogFormatterSciNotation:
+            put(
+                PlainLogFormatter(
+                    old._base,
+                    labelOnlyBase=old.labelOnlyBase,
+                    minor_thresholds=old.minor_thresholds,
+                    linthresh=old._linthresh,
+                )
+            )
+    low, high = sorted(axis.get_view_interval())
+    wide = low > 0 and math.log10(high / low) >= MINOR_TICKS_BELOW_DECADES
+    minor = axis.get_minor_locator()
+    if wide and type(minor) is ticker.LogLocator:
+        axis.set_minor_locator(_NoMinorTicks(minor))
+    elif not wide and isinstance(minor, _NoMinorTicks):  # zoomed in again (an explorer)
+        axis.set_minor_locator(minor.dropped)
+
+
+class _NoMinorTicks(ticker.NullLocator):
+    """No minor ticks, remembering the locator it replaced."""
+
+    def __init__(self, dropped):
+        self.dropped = dropped
+
+
+class CourseFigure(Figure):
+    """A Figure that tidies its log axes (`tidy_log_axis`) each time it is laid out or drawn."""
+
+    def _tidy(self) -> None:
+        for ax in self.axes:
+            tidy_log_axis(ax.xaxis)
+            tidy_log_axis(ax.yaxis)
+
+    def draw(self, renderer):
+        self._tidy()
+        super().draw(renderer)
+
+    def get_tightbbox(self, renderer=None, *args, **kwargs):
+        self._tidy()
+        return super().get_tightbbox(renderer, *args, **kwargs)
 
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.2):
     """A new Figure with ncols × nrows styled panels; returns (fig, axes)."""
-    fig = Figure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
+    fig = CourseFigure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         style(ax)

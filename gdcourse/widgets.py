@@ -344,7 +344,7 @@ class Optimizers(Explorer):
 
 
 def optimizers(**kw) -> Optimizers:
-    """The optimiser explorer of lesson 09."""
+    """The optimiser explorer of lesson 10."""
     return Optimizers(**kw)
 
 
@@ -459,7 +459,7 @@ class MomentumMap(Explorer):
 
 
 def momentum_map(**kw) -> MomentumMap:
-    """The (η, β) convergence map of lesson 07."""
+    """The (η, β) convergence map of lesson 08."""
     return MomentumMap(**kw)
 
 
@@ -528,7 +528,7 @@ class Schedules(Explorer):
 
 
 def schedules(**kw) -> Schedules:
-    """The schedule explorer of lesson 08."""
+    """The schedule explorer of lesson 09."""
     return Schedules(**kw)
 
 

@@ -122,8 +122,8 @@ def results(tmp_path):
         ["student", "exercise", "task", "points", "max_points", "status", "feedback"],
         [
             ["ada", "01_the_idea", "t1", "2", "2", "passed", ""],
-            ["ada", "07_momentum", "m1", "3", "3", "passed", ""],
-            ["ben", "07_momentum", "m1", "1", "3", "failed", "hint"],
+            ["ada", "08_momentum", "m1", "3", "3", "passed", ""],
+            ["ben", "08_momentum", "m1", "1", "3", "failed", "hint"],
         ],
     )
     return tmp_path
@@ -165,7 +165,7 @@ def test_moodle_and_blackboard_layouts(results):
     grades = str(results / "grades.csv")
     assert cli.main(["lms", grades, "--lms", "moodle", "--out", str(moodle)]) == 0
     assert read_csv(moodle) == [  # grades.csv gives one column per exercise
-        ["Username", "gdcourse exercises 01_the_idea", "gdcourse exercises 07_momentum"],
+        ["Username", "gdcourse exercises 01_the_idea", "gdcourse exercises 08_momentum"],
         ["ada", "2", "3"],
         ["ben", "", "1"],
     ]

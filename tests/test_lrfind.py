@@ -1,4 +1,4 @@
-"""The learning-rate range test of lessons 06 and 12."""
+"""The learning-rate range test of lessons 07 and 13."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,6 @@
 """Plot helpers draw what they are given, on the Axes they are given, without pyplot."""
 
+import io
 import sys
 
 import numpy as np
@@ -57,3 +58,53 @@ def test_schedule_curves_labels_each_schedule():
     fig, ax = plot.figure()
     plot.schedule_curves(ax, {"step": [1, 1, 0.1], "cos": [1, 0.5, 0]})
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["step", "cos"]
+
+
+def _drawn(fig):
+    fig.savefig(io.BytesIO(), format="png")  # lays out and draws, as the inline display does
+    return fig
+
+
+def test_log_axes_get_plain_text_powers_and_no_minor_ticks_over_two_decades():
+    fig, ax = plot.figure()
+    plot.loss_curve(ax, [10.0, 1.0, 0.1, 0.01, 0.001], log=True)
+    _drawn(fig)
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "10⁻²" in labels and "10⁰" in labels
+    assert not any("$" in text for text in labels)  # no mathtext to parse
+    assert len(ax.yaxis.get_minorticklocs()) == 0
+
+
+def test_narrow_log_axes_keep_labelled_minor_ticks():
+    fig, ax = plot.figure()
+    ax.set_yscale("log")
+    ax.plot([0, 1], [0.2, 0.9])  # under one decade: the minor ticks carry the labels
+    _drawn(fig)
+    minor = [t.get_text() for t in ax.yaxis.get_minorticklabels() if t.get_text()]
+    assert len(ax.yaxis.get_minorticklocs()) > 0
+    assert minor and all("$" not in text for text in minor)
+    assert "2×10⁻¹" in minor
+
+
+def test_minor_ticks_come_back_when_an_axis_narrows_again():
+    fig, ax = plot.figure()
+    ax.set_yscale("log")
+    ax.plot([0, 1], [1e-4, 1.0])
+    _drawn(fig)
+    assert len(ax.yaxis.get_minorticklocs()) == 0
+    ax.set_ylim(0.2, 0.9)  # an explorer zooming in
+    _drawn(fig)
+    assert len(ax.yaxis.get_minorticklocs()) > 0
+
+
+def test_a_formatter_the_lesson_chose_is_left_alone():
+    from matplotlib import ticker
+
+    fig, ax = plot.figure()
+    ax.set_yscale("log")
+    ax.plot([0, 1], [1e-3, 1.0])
+    mine = ticker.LogFormatterMathtext()
+    ax.yaxis.set_major_formatter(mine)
+    _drawn(fig)
+    assert ax.yaxis.get_major_formatter() is mine
+    assert isinstance(ax.xaxis.get_major_formatter(), ticker.ScalarFormatter)  # linear axis

@@ -1,4 +1,4 @@
-"""Tasks of exercises/06_diagnosing_training.ipynb: the learning-rate range test, read a curve."""
+"""Tasks of exercises/06_diagnosing_training.ipynb: read a loss curve, stop early."""
 
 from __future__ import annotations
 
@@ -9,106 +9,6 @@ import numpy as np
 from . import Detector, Task, register
 
 EXERCISE = "06_diagnosing_training"
-
-
-# ---------------------------------------------------------------- lr_sweep
-
-
-def _sweep(lr_min, lr_max, steps, *, kind="geometric"):
-    if kind == "linear":
-        return np.linspace(lr_min, lr_max, steps).tolist()
-    if kind == "no endpoint":
-        return np.geomspace(lr_min, lr_max, steps + 1)[:-1].tolist()
-    return np.geomspace(lr_min, lr_max, steps).tolist()
-
-
-lr_sweep = Task(
-    id="lr_sweep",
-    exercise=EXERCISE,
-    title="the learning rates of a range test",
-    points=1,
-    call="f(lr_min, lr_max, steps)",
-    oracle=_sweep,
-    public=(
-        {"lr_min": 1e-4, "lr_max": 1.0, "steps": 5},
-        {"lr_min": 0.001, "lr_max": 10.0, "steps": 9},
-    ),
-    hidden=lambda rng: [
-        {
-            "lr_min": float(rng.choice([1e-6, 1e-5, 1e-4])),
-            "lr_max": float(rng.choice([1, 10])),
-            "steps": int(rng.integers(4, 30)),
-        }
-        for _ in range(4)
-    ],
-    rtol=1e-9,
-    atol=1e-12,
-    detectors=(
-        Detector(
-            "evenly spaced",
-            "your rates are evenly spaced: almost all of them are then near lr_max. A range "
-            "test multiplies η by the same factor each step (np.geomspace).",
-            answer=lambda **p: _sweep(**p, kind="linear"),
-        ),
-        Detector(
-            "lr_max left out",
-            "your sweep stops one factor short of lr_max: the last of the `steps` rates must "
-            "be lr_max itself.",
-            answer=lambda **p: _sweep(**p, kind="no endpoint"),
-        ),
-    ),
-    hint="η_i = lr_min · (lr_max / lr_min)^(i / (steps − 1)) for i = 0, …, steps − 1.",
-)
-
-
-# ---------------------------------------------------------------- pick_lr
-
-
-def _pick(lrs, losses, *, divide=10.0, at="min"):
-    losses = np.asarray(losses, dtype=float)
-    i = int(np.nanargmin(losses)) if at == "min" else int(np.nanargmax(losses))
-    return float(lrs[i] / divide)
-
-
-def _range_probe(rng):
-    n = int(rng.integers(12, 25))
-    lrs = np.geomspace(1e-4, 1.0, n)
-    best = int(rng.integers(n // 3, n - 3))
-    losses = 1.0 + 0.02 * (np.arange(n) - best) ** 2 - 0.5 * (np.arange(n) <= best)
-    losses[best] = 0.4
-    return {"lrs": np.round(lrs, 8).tolist(), "losses": np.round(losses, 4).tolist()}
-
-
-PUBLIC_LRS = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
-
-pick_lr = Task(
-    id="pick_lr",
-    exercise=EXERCISE,
-    title="choose a learning rate from a range test",
-    points=1,
-    call="f(np.array(lrs), np.array(losses))",
-    oracle=_pick,
-    public=(
-        {"lrs": PUBLIC_LRS, "losses": [2.3, 2.2, 1.6, 0.9, 1.4, 40.0]},
-        {"lrs": PUBLIC_LRS, "losses": [2.3, 1.2, 0.7, 3.0, 80.0, 1e6]},
-    ),
-    hidden=lambda rng: [_range_probe(rng) for _ in range(4)],
-    detectors=(
-        Detector(
-            "the minimum itself",
-            "you chose the rate at the lowest loss: there the loss is about to blow up. Take "
-            "about ten times less.",
-            answer=lambda **p: _pick(**p, divide=1.0),
-        ),
-        Detector(
-            "the largest loss",
-            "you looked for the LARGEST loss: the range test's useful point is where the loss "
-            "is lowest, before it explodes.",
-            answer=lambda **p: _pick(**p, at="max"),
-        ),
-    ),
-    hint="find the index of the lowest loss and return the learning rate there divided by 10.",
-)
 
 
 # ---------------------------------------------------------------- curve_label
@@ -189,4 +89,61 @@ curve_label = Task(
     "'rising'.",
 )
 
-register(lr_sweep, pick_lr, curve_label)
+
+# ---------------------------------------------------------------- early_stop
+
+
+def _early_stop(val_losses, patience, *, ties=False, late=False):
+    """(step of the best validation loss, number of steps run) under patience stopping."""
+    best, best_step = math.inf, 0
+    for step, value in enumerate(val_losses):
+        if value < best or (ties and value == best):
+            best, best_step = value, step
+        elif step - best_step >= patience + (1 if late else 0):
+            return [best_step, step + 1]
+    return [best_step, len(val_losses)]
+
+
+def _val_probe(rng):
+    n = int(rng.integers(15, 40))
+    t = np.arange(n, dtype=float)
+    turn = int(rng.integers(3, n - 4))
+    curve = 1.0 + 0.01 * (t - turn) ** 2 + rng.normal(0, 0.004, n)
+    curve[int(rng.integers(turn + 1, n))] = float(np.min(curve))  # a tie after the minimum
+    return {"val_losses": np.round(curve, 4).tolist(), "patience": int(rng.integers(2, 8))}
+
+
+early_stop = Task(
+    id="early_stop",
+    exercise=EXERCISE,
+    title="early stopping with patience",
+    points=2,
+    call="f(np.array(val_losses), patience)",
+    oracle=_early_stop,
+    public=(
+        {"val_losses": [1.0, 0.8, 0.7, 0.75, 0.72, 0.74, 0.71, 0.9], "patience": 3},
+        {"val_losses": [0.9, 0.6, 0.6, 0.65, 0.62, 0.7, 0.8, 0.85, 0.9], "patience": 2},
+        {"val_losses": [1.0, 0.9, 0.8, 0.7], "patience": 2},
+    ),
+    hidden=lambda rng: [_val_probe(rng) for _ in range(4)],
+    detectors=(
+        Detector(
+            "a tie counts as a new best",
+            "an equal validation loss counted as a new best for you (`<=`): only a strictly "
+            "lower loss is an improvement, so a tie neither resets the patience nor moves "
+            "the step to restore.",
+            answer=lambda **p: _early_stop(**p, ties=True),
+        ),
+        Detector(
+            "one step too late",
+            "you stop one step late: stop at the first step that is `patience` steps after "
+            "the best (step − best_step >= patience), and count that step as run.",
+            answer=lambda **p: _early_stop(**p, late=True),
+        ),
+    ),
+    hint="walk through the losses keeping the best value and its step; a strictly lower "
+    "value is a new best; stop at the first step with step − best_step >= patience and "
+    "return [best_step, step + 1]; if that never happens, [best_step, len(val_losses)].",
+)
+
+register(curve_label, early_stop)

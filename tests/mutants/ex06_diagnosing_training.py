@@ -15,17 +15,23 @@ def label(losses, *, check_nan=True, use_peak=False):
     return "decreasing" if finite[-1] < finite[0] else "rising"
 
 
+def stop(val_losses, patience, *, ties=False, late=False):
+    best, best_step = np.inf, 0
+    for step, value in enumerate(val_losses):
+        if value < best or (ties and value <= best):
+            best, best_step = value, step
+        elif step - best_step > patience - (0 if late else 1):
+            return best_step, step + 1
+    return best_step, len(val_losses)
+
+
 MUTANTS = {
-    "lr_sweep": {
-        "evenly spaced": lambda lo, hi, n: np.linspace(lo, hi, n),
-        "lr_max left out": lambda lo, hi, n: lo * (hi / lo) ** (np.arange(n) / n),
-    },
-    "pick_lr": {
-        "the minimum itself": lambda lrs, losses: lrs[np.argmin(losses)],
-        "the largest loss": lambda lrs, losses: lrs[np.argmax(losses)] / 10,
-    },
     "curve_label": {
         "NaN not checked first": lambda losses: label(losses, check_nan=False),
         "peak instead of last value": lambda losses: label(losses, use_peak=True),
+    },
+    "early_stop": {
+        "a tie counts as a new best": lambda v, p: stop(v, p, ties=True),
+        "one step too late": lambda v, p: stop(v, p, late=True),
     },
 }

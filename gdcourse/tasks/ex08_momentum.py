@@ -1,0 +1,206 @@
+"""Tasks of exercises/08_momentum.ipynb: momentum and Nesterov steps in torch's convention."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Detector, Task, register
+
+EXERCISE = "08_momentum"
+CALL = (
+    "f(torch.tensor(params), torch.tensor(grad), "
+    "None if buf is None else torch.tensor(buf), lr, momentum)"
+)
+
+
+def _torch_step(params, grad, buf, lr, momentum, nesterov=False):
+    """Oracle: one step of torch.optim.SGD; returns (new params, new momentum buffer)."""
+    import torch
+
+    p = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=momentum, nesterov=nesterov)
+    if buf is not None:
+        opt.state[p]["momentum_buffer"] = torch.tensor(buf, dtype=torch.float64)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt.step()
+    return [p.detach().tolist(), opt.state[p]["momentum_buffer"].tolist()]
+
+
+def _arrays(params, grad, buf):
+    g = np.asarray(grad, dtype=float)
+    return np.asarray(params, dtype=float), g, (None if buf is None else np.asarray(buf, float))
+
+
+def _dampened(params, grad, buf, lr, momentum, nesterov=False):
+    """The v = βv + (1−β)g convention, applied where torch has no dampening."""
+    p, g, b = _arrays(params, grad, buf)
+    b = (1 - momentum) * g if b is None else momentum * b + (1 - momentum) * g
+    step = g + momentum * b if nesterov else b
+    return [(p - lr * step).tolist(), b.tolist()]
+
+
+def _new_buffer(g, b, momentum):
+    return g.copy() if b is None else momentum * b + g
+
+
+def _old_buffer_update(params, grad, buf, lr, momentum):
+    p, g, b = _arrays(params, grad, buf)
+    new = _new_buffer(g, b, momentum)
+    return [(p - lr * (g if b is None else b)).tolist(), new.tolist()]
+
+
+def _velocity_convention(params, grad, buf, lr, momentum):
+    """v = βv − ηg, θ = θ + v, with the given buffer taken as v."""
+    p, g, b = _arrays(params, grad, buf)
+    v = -lr * g if b is None else momentum * b - lr * g
+    return [(p + v).tolist(), v.tolist()]
+
+
+def _plain_momentum(params, grad, buf, lr, momentum):
+    return _torch_step(params, grad, buf, lr, momentum, nesterov=False)
+
+
+def _lookahead_applied_twice(params, grad, buf, lr, momentum):
+    """Stepped from the look-ahead point θ − ηβb instead of from θ."""
+    p, g, b = _arrays(params, grad, buf)
+    old = np.zeros_like(g) if b is None else b
+    new = _new_buffer(g, b, momentum)
+    return [(p - lr * momentum * old - lr * (g + momentum * new)).tolist(), new.tolist()]
+
+
+def _probe(rng, first=False):
+    n = int(rng.integers(2, 5))
+    return {
+        "params": np.round(rng.normal(size=n), 3).tolist(),
+        "grad": np.round(rng.normal(size=n), 3).tolist(),
+        "buf": None if first else np.round(rng.normal(size=n), 3).tolist(),
+        "lr": float(rng.choice([0.05, 0.1, 0.2])),
+        "momentum": float(rng.choice([0.5, 0.8, 0.9])),
+    }
+
+
+PUBLIC = (
+    {"params": [1.0, -2.0], "grad": [0.5, 1.0], "buf": None, "lr": 0.1, "momentum": 0.9},
+    {"params": [1.0, -2.0], "grad": [0.5, 1.0], "buf": [2.0, -1.0], "lr": 0.1, "momentum": 0.9},
+    {
+        "params": [0.5, 0.0, 3.0],
+        "grad": [-1.0, 2.0, 0.5],
+        "buf": [1.0, 1.0, -2.0],
+        "lr": 0.2,
+        "momentum": 0.5,
+    },
+)
+
+
+def _hidden(rng):
+    return [_probe(rng, first=(i == 0)) for i in range(5)]
+
+
+momentum_step = Task(
+    id="momentum_step",
+    exercise=EXERCISE,
+    title="a momentum step in torch's convention",
+    points=2,
+    call=CALL,
+    oracle=_torch_step,
+    public=PUBLIC,
+    hidden=_hidden,
+    detectors=(
+        Detector(
+            "(1−β) dampening",
+            "your buffer is scaled by (1 − β): that is the moving-average convention "
+            "v = βv + (1 − β)g. torch.optim.SGD uses v = βv + g (no dampening), and v = g "
+            "on the first step.",
+            answer=_dampened,
+        ),
+        Detector(
+            "v = βv − ηg convention",
+            "you used the velocity convention v = βv − ηg, θ = θ + v. In torch's convention "
+            "the buffer holds gradients: b = βb + g, then θ = θ − η·b.",
+            answer=_velocity_convention,
+        ),
+        Detector(
+            "stepped with the old buffer",
+            "you moved θ with the buffer from before this step: update the buffer "
+            "b = βb + g first, then step θ = θ − η·b with the new buffer.",
+            answer=_old_buffer_update,
+        ),
+    ),
+    hint="b = g if there is no buffer yet, else b = β·b + g; then θ = θ − η·b. Return "
+    "(new θ, new b).",
+)
+
+
+nesterov_step = Task(
+    id="nesterov_step",
+    exercise=EXERCISE,
+    title="a Nesterov step in torch's convention",
+    points=2,
+    call=CALL,
+    oracle=lambda **p: _torch_step(**p, nesterov=True),
+    public=PUBLIC,
+    hidden=_hidden,
+    detectors=(
+        Detector(
+            "plain momentum",
+            "that is the plain momentum step: with nesterov=True torch steps with g + β·b "
+            "(the gradient plus the look-ahead part), not with b alone.",
+            answer=_plain_momentum,
+        ),
+        Detector(
+            "update applied to the look-ahead point",
+            "you stepped from the look-ahead point θ − η·β·b_old as well: in torch's "
+            "re-parametrisation θ already stands for the look-ahead point, so step from θ "
+            "with η·(g + β·b).",
+            answer=_lookahead_applied_twice,
+        ),
+        Detector(
+            "(1−β) dampening",
+            "your buffer is scaled by (1 − β): torch.optim.SGD uses b = βb + g without "
+            "dampening, then steps with g + β·b when nesterov=True.",
+            answer=lambda **p: _dampened(**p, nesterov=True),
+        ),
+    ),
+    hint="b = g if there is no buffer yet, else b = β·b + g; then θ = θ − η·(g + β·b). "
+    "Return (new θ, new b).",
+)
+
+
+# ---------------------------------------------------------------- ema_weights
+
+
+def _weights(beta, k, *, scale=lambda beta: 1.0, shift=0):
+    return [scale(beta) * beta ** (j + shift) for j in range(k)]
+
+
+ema_weights = Task(
+    id="ema_weights",
+    exercise=EXERCISE,
+    title="the weights of past gradients in the buffer",
+    points=1,
+    call="f(beta, k)",
+    oracle=_weights,
+    public=({"beta": 0.9, "k": 5}, {"beta": 0.5, "k": 4}),
+    hidden=lambda rng: [
+        {"beta": float(rng.choice([0.3, 0.6, 0.8, 0.95])), "k": int(rng.integers(2, 9))}
+        for _ in range(4)
+    ],
+    detectors=(
+        Detector(
+            "moving-average weights",
+            "your weights carry a factor (1 − β): that is the dampened moving average. "
+            "In torch's buffer b = βb + g the gradient from j steps ago has weight β^j.",
+            answer=lambda beta, k: _weights(beta, k, scale=lambda b: 1 - b),
+        ),
+        Detector(
+            "off by one power",
+            "your weights are all β times too small: the newest gradient (j = 0) enters "
+            "with weight 1 = β⁰.",
+            answer=lambda beta, k: _weights(beta, k, shift=1),
+        ),
+    ),
+    hint="unroll b_t = β·b_(t−1) + g_t: the gradient from j steps ago has weight β^j, "
+    "for j = 0, …, k − 1.",
+)
+
+register(momentum_step, nesterov_step, ema_weights)

@@ -1,0 +1,257 @@
+"""Tasks of exercises/10_adaptive.ipynb: an Adam step with bias correction, and AdamW."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import Detector, Task, register
+
+EXERCISE = "10_adaptive"
+CALL = (
+    "f(torch.tensor(params), torch.tensor(grad), torch.tensor(m), torch.tensor(v), t, lr, "
+    "beta1, beta2, eps{extra})"
+)
+
+
+def _torch_adam(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay=0.0, decoupled=False):
+    """Oracle: one step of torch.optim.Adam (or AdamW) from the given state."""
+    import torch
+
+    p = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    opt = cls([p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
+    if t > 0:
+        opt.state[p]["step"] = torch.tensor(float(t))
+        opt.state[p]["exp_avg"] = torch.tensor(m, dtype=torch.float64)
+        opt.state[p]["exp_avg_sq"] = torch.tensor(v, dtype=torch.float64)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt.step()
+    state = opt.state[p]
+    return [p.detach().tolist(), state["exp_avg"].tolist(), state["exp_avg_sq"].tolist()]
+
+
+def _adam(
+    params,
+    grad,
+    m,
+    v,
+    t,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    *,
+    correct=True,
+    eps_inside=False,
+    momentum_scale=True,
+    weight_decay=0.0,
+    decay="none",
+):
+    """Adam written out, with switches for the usual mistakes."""
+    p, g = np.asarray(params, float), np.asarray(grad, float)
+    if decay == "l2":
+        g = g + weight_decay * p
+    if decay == "decoupled":
+        p = p * (1 - lr * weight_decay)
+    elif decay == "decoupled_no_lr":
+        p = p * (1 - weight_decay)
+    m = beta1 * np.asarray(m, float) + ((1 - beta1) if momentum_scale else 1.0) * g
+    v = beta2 * np.asarray(v, float) + (1 - beta2) * g * g
+    step = t + 1
+    m_hat = m / (1 - beta1**step) if correct in (True, "m") else m
+    v_hat = v / (1 - beta2**step) if correct in (True, "v") else v
+    denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+    return [(p - lr * m_hat / denominator).tolist(), m.tolist(), v.tolist()]
+
+
+def _probe(rng, t=None, decay=False):
+    n = int(rng.integers(2, 5))
+    probe = {
+        "params": np.round(rng.normal(size=n), 3).tolist(),
+        "grad": np.round(rng.normal(size=n), 3).tolist(),
+        "m": np.round(rng.normal(0, 0.3, n), 3).tolist(),
+        "v": np.round(rng.uniform(0.01, 0.5, n), 3).tolist(),
+        "t": int(rng.integers(1, 6)) if t is None else t,
+        "lr": float(rng.choice([0.01, 0.1])),
+        "beta1": 0.9,
+        "beta2": float(rng.choice([0.99, 0.999])),
+        "eps": 1e-8,
+    }
+    if probe["t"] == 0:
+        probe["m"] = [0.0] * n
+        probe["v"] = [0.0] * n
+    if decay:
+        probe["weight_decay"] = float(rng.choice([0.1, 0.5]))
+    return probe
+
+
+BASE = {
+    "params": [1.0, -0.5],
+    "grad": [0.2, -3.0],
+    "m": [0.0, 0.0],
+    "v": [0.0, 0.0],
+    "t": 0,
+    "lr": 0.1,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+}
+LATER = {
+    "params": [0.5, 2.0, -1.0],
+    "grad": [1.0, 0.1, -0.4],
+    "m": [0.3, -0.1, 0.2],
+    "v": [0.04, 0.2, 0.01],
+    "t": 3,
+    "lr": 0.05,
+    "beta1": 0.9,
+    "beta2": 0.99,
+    "eps": 0.01,
+}
+
+adam_step = Task(
+    id="adam_step",
+    exercise=EXERCISE,
+    title="an Adam step with bias correction",
+    points=3,
+    call=CALL.format(extra=""),
+    oracle=_torch_adam,
+    public=(BASE, LATER),
+    hidden=lambda rng: [_probe(rng, t=0)] + [_probe(rng) for _ in range(3)],
+    detectors=(
+        Detector(
+            "no bias correction",
+            "your step is too small in the first steps: m and v start at 0, so divide them "
+            "by (1 − β₁ᵗ) and (1 − β₂ᵗ) (bias correction) before the update.",
+            answer=lambda **p: _adam(**p, correct=False),
+        ),
+        Detector(
+            "bias correction of m only",
+            "you corrected m but not v: both moments start at 0, so divide v by (1 − β₂ᵗ) as well.",
+            answer=lambda **p: _adam(**p, correct="m"),
+        ),
+        Detector(
+            "ε inside the square root",
+            "you added ε inside the square root: Adam divides by √v̂ + ε.",
+            answer=lambda **p: _adam(**p, eps_inside=True),
+        ),
+        Detector(
+            "no (1 − β₁) on the gradient",
+            "your first moment is m = β₁m + g: Adam's moments are moving averages, "
+            "m = β₁m + (1 − β₁)g.",
+            answer=lambda **p: _adam(**p, momentum_scale=False),
+        ),
+    ),
+    hint="t ← t + 1; m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; m̂ = m/(1 − β₁ᵗ); "
+    "v̂ = v/(1 − β₂ᵗ); θ = θ − η·m̂/(√v̂ + ε). Return (θ, m, v).",
+)
+
+
+adamw_step = Task(
+    id="adamw_step",
+    exercise=EXERCISE,
+    title="an AdamW step (decoupled weight decay)",
+    points=2,
+    call=CALL.format(extra=", weight_decay"),
+    oracle=lambda **p: _torch_adam(**p, decoupled=True),
+    public=({**BASE, "weight_decay": 0.5}, {**LATER, "weight_decay": 0.1}),
+    hidden=lambda rng: [_probe(rng, decay=True) for _ in range(4)],
+    detectors=(
+        Detector(
+            "L2 penalty instead of decoupled decay",
+            "you added weight_decay·θ to the gradient (Adam with L2): AdamW shrinks the "
+            "parameters directly, θ = θ·(1 − η·λ), and the moments see the plain gradient.",
+            answer=lambda **p: _adam(**p, decay="l2"),
+        ),
+        Detector(
+            "decay without the learning rate",
+            "you shrank θ by (1 − λ): AdamW's decay is scaled by the learning rate, "
+            "θ = θ·(1 − η·λ).",
+            answer=lambda **p: _adam(**p, decay="decoupled_no_lr"),
+        ),
+        Detector(
+            "no weight decay",
+            "that is a plain Adam step: AdamW also multiplies θ by (1 − η·λ).",
+            answer=lambda weight_decay, **p: _adam(**p),
+        ),
+    ),
+    hint="θ = θ·(1 − η·λ), then the Adam step with the plain gradient. Return (θ, m, v).",
+)
+
+
+def _torch_rmsprop(params, grad, v, lr, alpha, eps):
+    """Oracle: one step of torch.optim.RMSprop from the running average v."""
+    import torch
+
+    p = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps)
+    opt.state[p]["step"] = torch.tensor(1.0)
+    opt.state[p]["square_avg"] = torch.tensor(v, dtype=torch.float64)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt.step()
+    return [p.detach().tolist(), opt.state[p]["square_avg"].tolist()]
+
+
+def _rmsprop(params, grad, v, lr, alpha, eps, *, scale=True, eps_inside=False, sqrt=True):
+    p, g = np.asarray(params, float), np.asarray(grad, float)
+    v = alpha * np.asarray(v, float) + ((1 - alpha) if scale else 1.0) * g * g
+    root = np.sqrt(v + eps) if eps_inside else (np.sqrt(v) + eps if sqrt else v + eps)
+    return [(p - lr * g / root).tolist(), v.tolist()]
+
+
+rmsprop_step = Task(
+    id="rmsprop_step",
+    exercise=EXERCISE,
+    title="an RMSprop step",
+    points=2,
+    call="f(torch.tensor(params), torch.tensor(grad), torch.tensor(v), lr, alpha, eps)",
+    oracle=_torch_rmsprop,
+    public=(
+        {
+            "params": [1.0, -0.5],
+            "grad": [0.2, -3.0],
+            "v": [0.0, 0.0],
+            "lr": 0.01,
+            "alpha": 0.99,
+            "eps": 1e-8,
+        },
+        {
+            "params": [0.5, 2.0, -1.0],
+            "grad": [1.0, 0.1, -0.4],
+            "v": [0.04, 0.2, 0.01],
+            "lr": 0.05,
+            "alpha": 0.9,
+            "eps": 0.01,
+        },
+    ),
+    hidden=lambda rng: [
+        {
+            "params": np.round(rng.normal(size=3), 3).tolist(),
+            "grad": np.round(rng.normal(size=3), 3).tolist(),
+            "v": np.round(rng.uniform(0.01, 0.5, 3), 3).tolist(),
+            "lr": float(rng.choice([0.01, 0.1])),
+            "alpha": float(rng.choice([0.9, 0.99])),
+            "eps": 1e-8,
+        }
+        for _ in range(4)
+    ],
+    detectors=(
+        Detector(
+            "no (1 − α) on g²",
+            "your running average adds the full g²: RMSprop averages, v = αv + (1 − α)g².",
+            answer=lambda **p: _rmsprop(**p, scale=False),
+        ),
+        Detector(
+            "ε inside the square root",
+            "you added ε inside the square root: torch divides by √v + ε.",
+            answer=lambda **p: _rmsprop(**p, eps_inside=True),
+        ),
+        Detector(
+            "no square root",
+            "you divided by v itself: RMSprop divides by the ROOT of the mean square, √v + ε.",
+            answer=lambda **p: _rmsprop(**p, sqrt=False),
+        ),
+    ),
+    hint="v = α·v + (1 − α)·g²; θ = θ − η·g/(√v + ε). Return (θ, v).",
+)
+
+register(adam_step, adamw_step, rmsprop_step)
