@@ -3,7 +3,9 @@
 Prints `name=value` lines: `floor=` is a notebook that only imports numpy, torch and
 matplotlib (the cost no lesson can avoid); each lesson's line is its own time, and
 `worst_ratio=` is the slowest lesson over the floor (goal: at most 3). The floor is the
-best of 4 runs, each lesson the best of 2, so a noisy floor errs towards larger ratios.
+best of 4 runs, each lesson the best of 3: on a shared 2-core machine a single run can
+take 1-2 s longer than the next for no reason in the notebook, so one noisy run should
+not decide a ratio; the floor gets more runs, so its noise errs towards larger ratios.
 Times run from kernel start to the last cell's reply (the kernel is then killed, as
 `make notebooks` does): what a learner waits for after "Restart Kernel and Run All".
 The capstone (lesson 13) trains a dozen real networks and has its own goal instead,
@@ -26,7 +28,7 @@ OWN_GOAL = {"13_capstone"}  # lessons with a goal in seconds, not a ratio to the
 FLOOR_SOURCE = "%matplotlib inline\nimport numpy\nimport torch\nimport matplotlib.pyplot"
 
 
-def timed(path: Path, runs: int = 2) -> float:
+def timed(path: Path, runs: int = 3) -> float:
     """Execute a copy of the notebook (same folder, so relative paths work), best of `runs`."""
     with tempfile.NamedTemporaryFile(suffix=".ipynb", dir=path.parent, delete=False) as tmp:
         copy = Path(tmp.name)
