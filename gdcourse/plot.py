@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
 CONTOUR_CMAP = "Blues_r"
 DPI = 90
-MINOR_TICKS_BELOW_DECADES = 2.0  # log axes spanning more than this lose their minor ticks
+MINOR_TICKS_BELOW_DECADES = 2.0  # log axes spanning this many decades or more lose them
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
