@@ -42,23 +42,72 @@ def _title(path: Path) -> str:
     return lesson_title(json.loads(path.read_text(encoding="utf-8")), path.stem)
 
 
-PACKAGES = ("torch", "numpy", "matplotlib", "ipywidgets", "jupyterlab")
+# The libraries a lesson imports or needs to run, in the order lesson 00 lists them.
+PACKAGES = (
+    "torch",
+    "numpy",
+    "matplotlib",
+    "scikit-learn",
+    "ipywidgets",
+    "jupyterlab",
+    "ipykernel",
+)
+# The Python the stored outputs were made with (environment.yml pins the same).
+PYTHON = "3.11"
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+_PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)$")
 
 
-def environment() -> dict[str, str]:
-    """Versions of Python and the course's main packages, and which accelerator torch sees."""
-    import torch
+def parse_pins(lines) -> dict[str, str]:
+    """The `name==version` pins among `lines`, names normalised (lower case, '-')."""
+    found = {}
+    for line in lines:
+        match = _PIN.match(line.split("#")[0].strip())
+        if match:
+            found[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return found
 
-    report = {"python": ".".join(platform.python_version_tuple()[:2])}
+
+def pinned_versions(path: str | Path = CONSTRAINTS) -> dict[str, str]:
+    """The pins of a constraints file (the course's live in `constraints.txt`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no constraints file at {str(path)!r}: the course's pins live there")
+    return parse_pins(path.read_text(encoding="utf-8").splitlines())
+
+
+def public_version(version: str) -> str:
+    """A version without its local label: '2.13.0+cpu' and '2.13.0' are the same release."""
+    return version.split("+")[0]
+
+
+def environment(path: str | Path = CONSTRAINTS) -> list[tuple[str, str, str, bool]]:
+    """(name, installed, pinned, matches) for Python and each library the course needs.
+
+    Lesson 00 prints it, so a learner sees at once whether their set-up is the one the stored
+    outputs were made with. Versions are compared without local labels (a CPU or CUDA build of
+    the same torch release is the same torch), and only the public version is reported, so a
+    correct install prints the same lines on every machine.
+    """
+    pins = pinned_versions(path)
+    python = ".".join(platform.python_version_tuple()[:2])
+    report = [("python", python, PYTHON, python == PYTHON)]
     for name in PACKAGES:
         try:
-            report[name] = metadata.version(name)
+            installed = public_version(metadata.version(name))
         except metadata.PackageNotFoundError:
-            report[name] = "not installed"
-    if torch.cuda.is_available():
-        report["accelerator"] = f"CUDA GPU: {torch.cuda.get_device_name(0)}"
-    elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        report["accelerator"] = "Apple GPU (MPS)"
-    else:
-        report["accelerator"] = "none (CPU only; every lesson is written for a CPU)"
+            installed = "not installed"
+        pinned = pins.get(name, "not pinned")
+        report.append((name, installed, pinned, installed == pinned))
     return report
+
+
+def accelerator() -> str:
+    """Which accelerator torch sees. It differs from machine to machine, and no lesson needs one."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"CUDA GPU: {torch.cuda.get_device_name(0)}"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "Apple GPU (MPS)"
+    return "none (CPU only; every lesson is written for a CPU)"

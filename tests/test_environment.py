@@ -5,28 +5,20 @@ from pathlib import Path
 
 import yaml
 
+from gdcourse.course import parse_pins, pinned_versions
+
 ROOT = Path(__file__).resolve().parent.parent
-PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)$")
-
-
-def pins(lines):
-    found = {}
-    for line in lines:
-        match = PIN.match(line.split("#")[0].strip())
-        if match:
-            found[match.group(1).lower().replace("_", "-")] = match.group(2)
-    return found
 
 
 def constraint_pins():
-    return pins((ROOT / "constraints.txt").read_text().splitlines())
+    return pinned_versions(ROOT / "constraints.txt")
 
 
 def conda_pins():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert pip_lists, "environment.yml has no pip section"
-    return pins(pip_lists[0]), env
+    return parse_pins(pip_lists[0]), env
 
 
 def test_environment_yml_pins_the_same_versions_as_constraints():
