@@ -28,10 +28,12 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
 
-## test: set up, then lint and run every test (unit tests and nbval over the notebooks)
+## test: set up, then lint and run every test: unit tests and nbval over the notebooks, then
+## the portability pass (nbval again with the CPU kernels forced onto other code paths)
 test: $(STAMP) lint
 	$(PY) -m pytest tests --nbval $(NOTEBOOK_DIRS) \
 	    --nbval-kernel-name gdcourse --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m tests.portability --jobs 2 $(NOTEBOOK_DIRS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks
