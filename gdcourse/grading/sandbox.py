@@ -1,23 +1,24 @@
-"""Run untrusted submission code in isolated children forked from a warm server.
+"""Run untrusted code in isolated children forked from a warm server.
 
-The server process imports numpy, torch and matplotlib once (torch limited to one
-thread before anything runs, so forking is safe); each job is run in a child forked
-from it, so no submission pays an interpreter start or the torch import. The child
-gets a new session, a fresh temporary directory, a scrubbed environment, resource
-limits (CPU time, memory, file size, open files, processes), an unprivileged user
-when the server runs as root, and a wall-clock deadline. It sends back JSON only, so
-nothing the submission does can run code in the grader.
+The server process imports the heavy libraries once (torch limited to one thread
+before anything runs, so forking is safe); each job is run in a child forked from it,
+so no job pays an interpreter start or the torch import. The child gets a new session,
+a fresh temporary directory, a scrubbed environment, resource limits (CPU time, memory,
+file size, open files, processes), an unprivileged user when the server runs as root,
+an import guard, and a wall-clock deadline. It sends back JSON only, so nothing the job
+does can run code in the caller.
 
-`ForkServerExecutor` is a `concurrent.futures.Executor` over such a server, so the
-grader can use it or, later, another executor that runs the same job functions.
-Run as `python -m gdcourse.sandbox` it is the server, reading jobs on stdin.
+This module knows nothing of gdcourse: what to import ahead, which packages a child may
+not import and which job functions it may run come in a `Policy` (gdcourse's is in
+`child.py`). `ForkServerExecutor(policy)` is a `concurrent.futures.Executor` over such a
+server. Run as `python -m` this module, it is the server, reading its policy and then
+jobs on stdin.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import io
 import json
 import os
 import resource
@@ -31,27 +32,44 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Executor, Future
+from dataclasses import asdict, dataclass
 
-# Modules a submission must not import while it is graded (they hold grading logic).
-BLOCKED = (
-    "gdcourse.tasks",
-    "gdcourse.grading",
-    "gdcourse.judge",
-    "gdcourse.sandbox",
-    "gdcourse.exercises",
-    "gdcourse.release",
-    "gdcourse.cli",
-)
-WARM_MODULES = (
-    "numpy",
-    "torch",
-    "matplotlib.pyplot",
-    "gdcourse.data",
-    "gdcourse.functions",
-    "gdcourse.optim",
-    "gdcourse.plot",
-    "gdcourse.runner",
-)
+
+def function_name(function) -> str:
+    """The importable name of a module-level function, "module:name" (what a job sends)."""
+    name = f"{function.__module__}:{function.__qualname__}"
+    if "<" in name or "." in function.__qualname__:
+        raise ValueError(f"a job must be a module-level function, got {name}")
+    return name
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a server prepares before forking, and what its children may and may not do.
+
+    warm:     modules imported once in the server, so no child pays for them;
+    prepare:  a function the server calls once after importing them (or None);
+    jobs:     the only functions a child may run;
+    blocked:  packages (and everything below them) a child may not import once its job
+              function is resolved: whatever it had imported of them is forgotten too.
+    """
+
+    warm: tuple[str, ...] = ()
+    prepare: str | None = None
+    jobs: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, *, warm=(), prepare=None, jobs=(), blocked=()) -> Policy:
+        """A policy from modules and functions (their names are what travels)."""
+        return cls(
+            warm=tuple(warm),
+            prepare=function_name(prepare) if prepare else None,
+            jobs=tuple(function_name(job) for job in jobs),
+            blocked=tuple(blocked),
+        )
+
+
 UNPRIVILEGED = 61000  # first uid/gid for children when the server runs as root (one per slot)
 RESULT_LIMIT = 8 * 2**20  # bytes of JSON a child may send back
 
@@ -102,29 +120,18 @@ def _receive(stream):
 # ------------------------------------------------------------------ the child
 
 
-class CappedWriter(io.TextIOBase):
-    """A stdout replacement that keeps the first `limit` characters and counts the rest."""
-
-    def __init__(self, limit: int):
-        self.limit, self.kept, self.total = limit, [], 0
-
-    def write(self, text) -> int:
-        text = str(text)
-        room = self.limit - sum(map(len, self.kept))
-        if room > 0:
-            self.kept.append(text[:room])
-        self.total += len(text)
-        return len(text)
-
-    def getvalue(self) -> str:
-        return "".join(self.kept)
+def _is_blocked(name: str, blocked) -> bool:
+    return name in blocked or name.startswith(tuple(b + "." for b in blocked))
 
 
 class _Blocker:
-    """Import hook refusing the grading internals inside a graded child."""
+    """Import hook refusing the blocked packages inside a child."""
+
+    def __init__(self, blocked):
+        self.blocked = tuple(blocked)
 
     def find_spec(self, name, path=None, target=None):
-        if name in BLOCKED or name.startswith(tuple(b + "." for b in BLOCKED)):
+        if _is_blocked(name, self.blocked):
             raise ImportError(f"{name} is not available while a submission is graded")
         return None
 
@@ -203,12 +210,19 @@ def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
     os.close(devnull)
 
 
-def _child(job: dict, result_fd: int, workdir: str, slot: int) -> None:
-    """In the forked child: isolate, run the job's function, write its JSON result, exit."""
+def _resolve(name: str):
+    module_name, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def _child(job: dict, result_fd: int, workdir: str, slot: int, policy: Policy) -> None:
+    """In the forked child: isolate, guard imports, run the job, write its JSON result, exit."""
     try:
         _limit_and_isolate(workdir, job["limits"], slot)
-        module_name, _, name = job["function"].partition(":")
-        function = getattr(importlib.import_module(module_name), name)
+        if job["function"] not in policy.jobs:
+            raise PermissionError(f"{job['function']} is not a job this server runs")
+        function = _resolve(job["function"])  # before the guard: it may live in a blocked package
+        guard_imports(policy.blocked)
         result = function(*job["args"])
         data = json.dumps(result).encode()
     except BaseException as exc:  # noqa: BLE001 - anything here is reported, not raised
@@ -220,38 +234,42 @@ def _child(job: dict, result_fd: int, workdir: str, slot: int) -> None:
         os._exit(0)
 
 
-def guard_imports() -> None:
-    """Forget and refuse the grading internals (called in the child before learner code)."""
+def guard_imports(blocked) -> None:
+    """Forget and refuse the blocked packages (in the child, before the job runs).
+
+    Functions already resolved keep working (they hold their modules' globals); what the
+    job's untrusted code imports by name is refused.
+    """
     for name in list(sys.modules):
-        if name in BLOCKED or name.startswith(tuple(b + "." for b in BLOCKED)):
+        if _is_blocked(name, blocked):
             del sys.modules[name]
-    sys.meta_path.insert(0, _Blocker())
+    sys.meta_path.insert(0, _Blocker(blocked))
 
 
 # ------------------------------------------------------------------ the server
 
 
-def _warm_up() -> None:
-    """Import the heavy libraries once, single-threaded, before any child is forked."""
+def _warm_up(policy: Policy) -> None:
+    """Import the policy's modules once, single-threaded, before any child is forked."""
     os.environ["MPLBACKEND"] = "Agg"
-    import torch
-
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    for name in WARM_MODULES:
+    os.environ["OMP_NUM_THREADS"] = "1"  # forking a process with live thread pools is unsafe
+    for name in policy.warm:
         importlib.import_module(name)
-    # The first optimiser built imports torch._dynamo (about 2 s): pay it once, here.
-    weight = torch.zeros(1, requires_grad=True)
-    weight.grad = torch.ones(1)
-    torch.optim.SGD([weight], lr=0.1, momentum=0.9).step()
-    torch.optim.Adam([weight], lr=0.1).step()
+    if policy.prepare:
+        _resolve(policy.prepare)()
 
 
 def serve(inp=None, out=None) -> None:
-    """Read jobs from `inp`, run each in a forked child, write results to `out`."""
+    """Read a policy, then jobs, from `inp`; run each job in a forked child; answer on `out`."""
     inp = inp or os.fdopen(sys.stdin.fileno(), "rb", buffering=0)
     out = out or sys.stdout.buffer
-    _warm_up()
+    first = _receive(inp)
+    if not isinstance(first, dict) or "policy" not in first:
+        raise SystemExit("sandbox: the first message must carry the policy")
+    policy = Policy(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in first["policy"].items()}
+    )
+    _warm_up(policy)
     _send(out, {"ready": os.getpid()})
     selector = selectors.DefaultSelector()
     running: dict[int, dict] = {}  # read fd -> job state
@@ -261,12 +279,12 @@ def serve(inp=None, out=None) -> None:
 
     def start(job):
         read_fd, write_fd = os.pipe()
-        workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
+        workdir = tempfile.mkdtemp(prefix="sandbox-job-")
         slot = min(set(range(max_children)) - {s["slot"] for s in running.values()})
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(job, write_fd, workdir, slot)
+            _child(job, write_fd, workdir, slot, policy)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
         running[read_fd] = {
@@ -360,19 +378,28 @@ def default_limits(timeout: float) -> dict:
 
 
 class ForkServerExecutor(Executor):
-    """Runs `module:function` jobs with JSON arguments in children of a warm server.
+    """Runs jobs with JSON arguments in children of a warm server that follows `policy`.
 
-    `submit(fn, *args)` needs a module-level function whose arguments and return value
-    are JSON data; the future's result is the function's return value, or raises
-    JobFailed (timeout, crash, early exit) or WorkerDied (the server itself died; a
-    new one is started for later jobs).
+    `submit(fn, *args)` needs a module-level function the policy lists as a job, whose
+    arguments and return value are JSON data; the future's result is the function's return
+    value, or raises JobFailed (timeout, crash, early exit) or WorkerDied (the server itself
+    died; a new one is started for later jobs).
     """
 
-    def __init__(self, max_workers: int = 2, timeout: float = 30.0, limits: dict | None = None):
+    def __init__(
+        self,
+        policy: Policy,
+        max_workers: int = 2,
+        timeout: float = 30.0,
+        limits: dict | None = None,
+    ):
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a sandbox.Policy, got {type(policy).__name__}")
         if int(max_workers) < 1:
             raise ValueError(f"max_workers must be >= 1, got {max_workers!r}")
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        self.policy = policy
         self.max_workers, self.timeout = int(max_workers), float(timeout)
         self.limits = limits or default_limits(timeout)
         self._lock = threading.Lock()
@@ -385,11 +412,12 @@ class ForkServerExecutor(Executor):
         if self._server is not None and self._server.poll() is None:
             return self._server
         server = subprocess.Popen(
-            [sys.executable, "-m", "gdcourse.sandbox"],
+            [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        _send(server.stdin, {"policy": asdict(self.policy)})
         hello = _receive(server.stdout)
         if not hello or "ready" not in hello:
             raise RuntimeError("the grading server did not start")
@@ -426,6 +454,9 @@ class ForkServerExecutor(Executor):
             raise RuntimeError("cannot submit to a shut-down executor")
         if kwargs:
             raise TypeError("ForkServerExecutor jobs take positional JSON arguments only")
+        name = function_name(fn)
+        if name not in self.policy.jobs:
+            raise ValueError(f"{name} is not a job of this executor's policy")
         future = Future()
         with self._lock:
             server = self._ensure_server()
@@ -435,7 +466,7 @@ class ForkServerExecutor(Executor):
             self._futures[job_id] = future
             job = {
                 "id": job_id,
-                "function": f"{fn.__module__}:{fn.__name__}",
+                "function": name,
                 "args": list(args),
                 "timeout": self.timeout,
                 "limits": self.limits,

@@ -8,6 +8,7 @@ tests (which read the solutions) and everything else stay behind.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +51,14 @@ def release(target: str | Path, *, source: str | Path = ROOT) -> list[str]:
             continue
         copied.append(name)
     return copied
+
+
+def main(*, target) -> int:
+    """The `gdcourse release` command."""
+    try:
+        copied = release(target)
+    except ValueError as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}: {', '.join(copied)} (no solutions, no tests)")
+    return 0

@@ -51,53 +51,68 @@ def read_scores(path):
     return scores
 
 
-def convert(args) -> int:
-    """Write args.out in the layout args.lms imports; 0 done, 1 unmatched students, 2 unreadable."""
-    columns, key = LMS[args.lms]
-    key = args.match or key
+def main(
+    *,
+    results,
+    lms: str,
+    out,
+    assignment: str = "gdcourse exercises",
+    roster=None,
+    match: str | None = None,
+    percent: bool = False,
+) -> int:
+    """The `gdcourse lms` command: write `out` in the layout `lms` imports.
+
+    Returns 0 when done, 1 when a student has no roster row, 2 when a file is unreadable.
+    """
+    if lms not in LMS:
+        print(f"lms: unknown LMS {lms!r}; known: {', '.join(sorted(LMS))}", file=sys.stderr)
+        return 2
+    columns, key = LMS[lms]
+    key = match or key
     try:
-        scores = read_scores(args.results)
+        scores = read_scores(results)
     except (OSError, KeyError, ValueError) as exc:
-        print(f"lms: cannot read {args.results}: {exc}", file=sys.stderr)
+        print(f"lms: cannot read {results}: {exc}", file=sys.stderr)
         return 2
     names = sorted({c for student in scores.values() for c in student})
     tops = {c: max(s[c][1] for s in scores.values() if c in s) for c in names}
     headers = {}
     for c in names:
-        name = f"{args.assignment} {c}".strip() if c else args.assignment
-        top = 100.0 if args.percent else tops[c]
-        headers[c] = f"{name} [Total Pts: {top:g} Score]" if args.lms == "blackboard" else name
-    if args.roster:
+        name = f"{assignment} {c}".strip() if c else assignment
+        top = 100.0 if percent else tops[c]
+        headers[c] = f"{name} [Total Pts: {top:g} Score]" if lms == "blackboard" else name
+    if roster:
         try:
-            with open(args.roster, newline="", encoding="utf-8-sig") as f:
-                roster = list(csv.DictReader(f))
+            with open(roster, newline="", encoding="utf-8-sig") as f:
+                listed = list(csv.DictReader(f))
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            print(f"lms: cannot read the roster {args.roster}: {exc}", file=sys.stderr)
+            print(f"lms: cannot read the roster {roster}: {exc}", file=sys.stderr)
             return 2
         # Canvas's export has a "Points Possible" row under its header: not a student
-        roster = [r for r in roster if str(next(iter(r.values()), "")).strip() != "Points Possible"]
-        if roster and key not in roster[0]:
+        listed = [r for r in listed if str(next(iter(r.values()), "")).strip() != "Points Possible"]
+        if listed and key not in listed[0]:
             print(f"lms: the roster has no column {key!r} (see --match)", file=sys.stderr)
             return 2
-        columns = [c for c in columns if not roster or c in roster[0]] or [key]
+        columns = [c for c in columns if not listed or c in listed[0]] or [key]
         if key not in columns:
             columns.append(key)
-        people = [{c: r.get(c, "") for c in columns} for r in roster]
+        people = [{c: r.get(c, "") for c in columns} for r in listed]
     else:
         # Canvas wants its five identity columns present; the others only the key
-        columns = columns if args.lms == "canvas" and key in columns else [key]
+        columns = columns if lms == "canvas" and key in columns else [key]
         people = [{c: (s if c == key else "") for c in columns} for s in sorted(scores)]
     unmatched = sorted(set(scores) - {p[key] for p in people})
     if unmatched:
         print(f"lms: no roster row for: {', '.join(unmatched)}", file=sys.stderr)
         return 1
-    quoting = csv.QUOTE_ALL if args.lms == "blackboard" else csv.QUOTE_MINIMAL
+    quoting = csv.QUOTE_ALL if lms == "blackboard" else csv.QUOTE_MINIMAL
     try:
-        with open(args.out, "w", newline="", encoding="utf-8") as f:
+        with open(out, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, quoting=quoting)
             writer.writerow(columns + [headers[c] for c in names])
-            if args.lms == "canvas":
-                possible = [("100" if args.percent else f"{tops[c]:g}") for c in names]
+            if lms == "canvas":
+                possible = [("100" if percent else f"{tops[c]:g}") for c in names]
                 writer.writerow(["    Points Possible"] + [""] * (len(columns) - 1) + possible)
             missing = 0
             for person in people:
@@ -108,16 +123,15 @@ def convert(args) -> int:
                         row.append("")
                         continue
                     points, top = student[c]
-                    value = 100 * points / top if args.percent and top else points
+                    value = 100 * points / top if percent and top else points
                     row.append(f"{round(value, 2):g}")
                 missing += not student
                 writer.writerow(row)
     except OSError as exc:
-        print(f"lms: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"lms: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(
-        f"wrote {args.out}: {len(people)} students, {len(names)} score column(s) for "
-        f"{args.lms}"
-        + (f"; {missing} roster students without results (left blank)" if missing else "")
+        f"wrote {out}: {len(people)} students, {len(names)} score column(s) for "
+        f"{lms}" + (f"; {missing} roster students without results (left blank)" if missing else "")
     )
     return 0

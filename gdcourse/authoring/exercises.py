@@ -10,6 +10,7 @@ submission is still recognised.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -99,3 +100,21 @@ def build(solutions: Path, exercises: Path, *, check: bool = False) -> list[str]
     extra = sorted(p.name for p in exercises.glob("*.ipynb") if p.name not in expected_names)
     changed.extend(f"{name} (no solution notebook)" for name in extra)
     return changed
+
+
+def main(*, solutions="solutions", exercises="exercises", check: bool = False) -> int:
+    """The `gdcourse build-exercises` command; with `check`, 1 when exercises/ is stale."""
+    try:
+        changed = build(solutions, exercises, check=check)
+    except ValueError as exc:
+        print(f"build-exercises: {exc}", file=sys.stderr)
+        return 2
+    if check:
+        for name in changed:
+            print(f"stale: exercises/{name}", file=sys.stderr)
+        if changed:
+            print("run `gdcourse build-exercises` (then `make notebooks`)", file=sys.stderr)
+        return 1 if changed else 0
+    for name in changed:
+        print(f"wrote {exercises}/{name}")
+    return 0

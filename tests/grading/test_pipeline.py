@@ -18,7 +18,7 @@ import pytest
 
 from gdcourse import cli, grading, tasks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "01_the_idea"
 TIMEOUT = 6.0
 

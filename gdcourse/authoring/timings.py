@@ -19,10 +19,11 @@ a code cell is shown, run and its output commented on.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import lesson_title
+from ..course import lesson_title
 
 WPM = 130
 FORMULA_SECONDS = 15
@@ -206,3 +207,66 @@ def block(text: str, name: str) -> str:
     if begin not in text or end not in text:
         raise ValueError(f"no {begin} ... {end} block")
     return text.split(begin, 1)[1].split(end, 1)[0].strip()
+
+
+def _update_block(path, name: str, content: str) -> int:
+    """Rewrite the `name` block of the file at `path`; 2 when it cannot."""
+    target = Path(path)
+    try:
+        text = replace_block(target.read_text(encoding="utf-8"), name, content)
+    except (OSError, ValueError) as exc:
+        print(f"--update {path}: {exc}", file=sys.stderr)
+        return 2
+    target.write_text(text, encoding="utf-8")
+    print(f"updated the {name} block of {path}")
+    return 0
+
+
+def main(
+    *,
+    paths=(),
+    run: bool = True,
+    timeout: int = 300,
+    wpm: float = WPM,
+    formula_seconds: float = FORMULA_SECONDS,
+    code_cell_seconds: float = CODE_CELL_SECONDS,
+    update=None,
+) -> int:
+    """The `gdcourse timings` command: print (or, with `update`, write) the timings table."""
+    from .lessons import lesson_paths
+
+    def failed(path, exc):
+        print(
+            f"timings: {path} did not run ({type(exc).__name__}); run s left out", file=sys.stderr
+        )
+
+    try:
+        paths = lesson_paths(paths)
+        found = measure(paths, run=run, timeout=timeout, on_error=failed)
+    except (OSError, ValueError) as exc:  # not a notebook, or not a readable one
+        print(f"timings: {exc}", file=sys.stderr)
+        return 2
+    text = table(
+        found, wpm=wpm, formula_seconds=formula_seconds, code_cell_seconds=code_cell_seconds
+    )
+    print(text)
+    print(
+        f"\nreading: words / {wpm:g} wpm + {formula_seconds:g} s per displayed "
+        f"formula; lecture: reading + {code_cell_seconds:g} s per code cell + run time"
+    )
+    return _update_block(update, "timings", text) if update else 0
+
+
+def objectives_main(*, paths=(), update=None) -> int:
+    """The `gdcourse objectives` command: print (or write) each lesson's objectives."""
+    from .lessons import lesson_paths
+
+    try:
+        text = objectives_markdown(lesson_paths(paths))
+    except ValueError as exc:
+        print(f"objectives: {exc}", file=sys.stderr)
+        return 2
+    if update:
+        return _update_block(update, "objectives", text)
+    print(text, end="")
+    return 0

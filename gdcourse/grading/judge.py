@@ -1,139 +1,19 @@
-"""Judging a learner's answers: shared by in-notebook checks and bulk grading.
+"""Comparing answers with the oracle and writing the verdict: the grader's side only.
 
-The work is split so grading can keep the submission away from the answers:
-`collect` runs in the learner's process, calls their object on probes and returns
-only plain data (numbers, lists, strings) or a description of what went wrong;
-`judge` runs in the judge's process, computes the expected answers with the task's
-oracle and compares. Nothing in `judge` trusts or calls learner code.
+`judge` computes the expected answers with the task's oracle and compares them with the
+plain data that `collect` returned, then names the likely mistake through the task's
+detectors. Nothing here calls or trusts learner code, so it runs in the grader's process
+(or, for a learner's own `check(...)`, after `collect` has returned).
 """
 
 from __future__ import annotations
 
 import math
-import signal
-import sys
-import threading
-import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-PACKAGE_DIR = str(Path(__file__).resolve().parent)
-
-# Statuses a task can end with; the grader writes them to grades.csv.
-PASSED, FAILED, ERROR, TIMEOUT, NOT_IMPLEMENTED, INVALID = (
-    "passed",
-    "failed",
-    "error",
-    "timeout",
-    "not implemented",
-    "invalid",
-)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """What went wrong when calling the learner's object (instead of an answer)."""
-
-    kind: str  # ERROR, TIMEOUT, NOT_IMPLEMENTED or INVALID
-    message: str  # e.g. "ZeroDivisionError: division by zero"
-    where: str = ""  # the learner's line, e.g. "line 4: return total / n"
-
-
-class TimeLimitExceeded(Exception):
-    """Raised inside the learner's code when it runs past the task's time limit."""
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Interrupt the block after `seconds` of wall-clock time (main thread only)."""
-    if seconds is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise TimeLimitExceeded(f"still running after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def plain(value):
-    """Convert an answer to plain data (floats, lists, strings) or raise TypeError.
-
-    Tensors and arrays become nested lists; this is all that crosses from the
-    learner's process to the judge.
-    """
-    if isinstance(value, str | bool) or value is None:
-        return value
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    if hasattr(value, "detach") and hasattr(value, "tolist"):  # a torch tensor
-        return plain(value.detach().cpu().tolist())
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    raise TypeError(f"returned a {type(value).__name__}, which is not a number, array or string")
-
-
-def _library(filename: str) -> bool:
-    """Whether a traceback frame is in gdcourse, an installed package or the standard library."""
-    return (
-        filename.startswith((PACKAGE_DIR, sys.base_prefix, sys.prefix))
-        or "site-packages" in filename
-    )
-
-
-def _where(tb) -> str:
-    """The last line of the learner's own code in a traceback, in a short form."""
-    frames = [f for f in traceback.extract_tb(tb) if not _library(f.filename)]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f"in {frame.name}, line {frame.lineno}{code}"
-
-
-def invoke(call: str, obj, probe: dict):
-    """Evaluate a task's call expression, e.g. "f(np.array(x), lr)", with f = obj.
-
-    Calls are plain strings so that the grader can send them to the submission's
-    process without the task definitions (and their oracles) ever being there.
-    """
-    env = {"np": np, "f": obj}
-    if "torch" in call:
-        import torch
-
-        env["torch"] = torch
-    return eval(call, env, dict(probe))  # the expression comes from gdcourse.tasks
-
-
-def collect(call: str, obj, probe: dict, seconds: float):
-    """Call the learner's object on one probe; return plain data or a Failure."""
-    try:
-        with time_limit(seconds):
-            answer = invoke(call, obj, probe)
-        return plain(answer)
-    except NotImplementedError as exc:
-        return Failure(NOT_IMPLEMENTED, "not implemented yet", _where(exc.__traceback__))
-    except TimeLimitExceeded as exc:
-        return Failure(TIMEOUT, str(exc), _where(exc.__traceback__))
-    except TypeError as exc:
-        if str(exc).startswith("returned a "):
-            return Failure(INVALID, str(exc))
-        return Failure(ERROR, f"TypeError: {exc}", _where(exc.__traceback__))
-    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's own error
-        return Failure(ERROR, f"{type(exc).__name__}: {exc}", _where(exc.__traceback__))
+from .collect import FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
 
 
 def as_array(value):

@@ -145,7 +145,7 @@ def test_optimizer_legend_names_only_the_ticked_optimisers():
 
 # ------------------------------------------------------------- the stored lessons
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted(
     p
     for p in (ROOT / "notebooks").glob("*.ipynb")

@@ -11,7 +11,7 @@ import pytest
 
 from gdcourse import checks, exercises, judge, tasks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TASKS = tasks.all_tasks()
 IDS = [t.id for t in TASKS]
 
@@ -38,7 +38,7 @@ def learner(folder, task):
 
 
 def mutants(task):
-    module = importlib.import_module(f"tests.mutants.ex{task.exercise}")
+    module = importlib.import_module(f"tests.grading.mutants.ex{task.exercise}")
     return module.MUTANTS.get(task.id, {})
 
 
@@ -80,7 +80,7 @@ DETECTOR_CASES = [(t, d) for t in TASKS for d in t.detectors]
 )
 def test_each_detector_fires_on_its_mutant(task, detector):
     mutant = mutants(task).get(detector.name)
-    assert mutant is not None, f"tests/mutants has no mutant for {task.id}: {detector.name}"
+    assert mutant is not None, f"tests/grading/mutants has no mutant for {task.id}: {detector.name}"
     verdict = checks.evaluate(task.id, mutant)
     assert not verdict.passed
     assert verdict.hint == detector.hint, verdict.render()

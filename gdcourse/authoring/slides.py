@@ -28,6 +28,7 @@ import math
 import re
 import shutil
 import struct
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -666,3 +667,53 @@ def expected_structure(nb) -> dict:
         "subslides": slides + marks.count(SUBSLIDE),
         "fragments": marks.count(FRAGMENT),
     }
+
+
+def export_main(*, paths, out) -> int:
+    """The `gdcourse slides` command: a deck per notebook, each checked to load offline."""
+    failed = 0
+    for path in paths:
+        try:
+            deck = export(path, out)
+        except (ValueError, OSError) as exc:
+            failed += 1
+            print(f"slides: {path}: {exc}", file=sys.stderr)
+            continue
+        report = inspect_deck(deck)
+        print(
+            f"wrote {deck} ({report['slides']} slides, {report['subslides']} with "
+            f"sub-slides, {report['fragments']} build-up steps)"
+        )
+        for url in report["remote"] + report["missing"]:
+            failed += 1
+            print(f"slides: {deck} would load {url} (remote or missing)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def marks_main(*, paths, check: bool = False, split_headings: bool = False) -> int:
+    """The `gdcourse mark-slides` command: slide types by rule (metadata only)."""
+    import nbformat
+
+    stale = 0
+    for path in paths:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except (OSError, ValueError) as exc:
+            print(f"mark-slides: {path}: {exc}", file=sys.stderr)
+            return 2
+        marked = mark_slides(split_cells(nb, budget=None) if split_headings else nb)
+        if marked == nb:
+            continue
+        stale += 1
+        if check:
+            print(f"stale slide marks: {path}", file=sys.stderr)
+            continue
+        nbformat.write(marked, path)
+        counts = {k: slide_marks(marked).count(k) for k in ("slide", "subslide")}
+        print(f"marked {path}: {counts['slide']} slides, {counts['subslide']} sub-slides")
+    if check and stale:
+        print(
+            "run `gdcourse mark-slides` on them (it changes slide metadata only)", file=sys.stderr
+        )
+        return 1
+    return 0

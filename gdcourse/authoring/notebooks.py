@@ -6,6 +6,7 @@ when every cell ran, so a failing run never leaves half-executed outputs behind.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -43,3 +44,23 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
         }
         nbformat.write(nb, path)
     return seconds
+
+
+def main(*, paths, timeout: int = 300) -> int:
+    """The `gdcourse execute` command: run each notebook in place; 1 if any failed."""
+    from nbclient.exceptions import CellExecutionError
+
+    failed = 0
+    for path in paths:
+        try:
+            seconds = execute(path, timeout=timeout)
+        except CellExecutionError as exc:
+            failed += 1
+            first_lines = "\n".join(str(exc).strip().splitlines()[-6:])
+            print(f"FAILED {path} (left unchanged):\n{first_lines}", file=sys.stderr)
+        except ValueError as exc:
+            failed += 1
+            print(f"FAILED {path}: {exc}", file=sys.stderr)
+        else:
+            print(f"executed {path} in {seconds:.1f} s")
+    return 1 if failed else 0

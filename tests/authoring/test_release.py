@@ -9,7 +9,7 @@ import pytest
 from gdcourse import cli
 from gdcourse.exercises import BEGIN, END
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def solution_regions():
