@@ -51,5 +51,3 @@ LEARNER_API = (
 # The part of it a grading server imports once before forking (`checks` imports the task
 # definitions and is replaced by a stub inside grading; the explorers need a display).
 WARM = ("validate", "data", "functions", "optim", "rates", "doctor", "lrfind", "plot")
-# The layers below the top level that learner code must never import while it is graded.
-LAYERS = ("grading", "authoring")

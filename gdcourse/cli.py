@@ -21,8 +21,8 @@ COMMANDS = {
     "lessons": ("authoring.lessons", "main"),
     "build-exercises": ("authoring.exercises", "main"),
     "release": ("authoring.release", "main"),
-    "slides": ("authoring.slides", "export_main"),
-    "mark-slides": ("authoring.slides", "marks_main"),
+    "slides": ("authoring.slides.deck", "export_main"),
+    "mark-slides": ("authoring.slides.marks", "marks_main"),
     "timings": ("authoring.timings", "main"),
     "objectives": ("authoring.timings", "objectives_main"),
     "grade": ("grading.pipeline", "main"),
@@ -42,9 +42,6 @@ def _positive(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     """The whole command line."""
-    from .authoring import timings  # both are light: their defaults show in --help
-    from .grading import lms
-
     top = argparse.ArgumentParser(prog="gdcourse", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
 
@@ -92,19 +89,18 @@ def parser() -> argparse.ArgumentParser:
         "--no-run", dest="run", action="store_false", help="do not execute the notebooks"
     )
     times.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
-    times.add_argument(
-        "--wpm", type=_positive, default=timings.WPM, help="lecture words per minute"
-    )
+    later = argparse.SUPPRESS  # an option left out is not passed on: the command's default
+    times.add_argument("--wpm", type=_positive, default=later, help="lecture words per minute")
     times.add_argument(
         "--formula-seconds",
         type=_positive,
-        default=timings.FORMULA_SECONDS,
+        default=later,
         help="per displayed formula",
     )
     times.add_argument(
         "--code-cell-seconds",
         type=_positive,
-        default=timings.CODE_CELL_SECONDS,
+        default=later,
         help="per code cell",
     )
     times.add_argument("--update", metavar="FILE", help="rewrite the timings block of FILE")
@@ -119,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
     gradebook.add_argument(
         "results", metavar="CSV", help="totals.csv, or grades.csv for a column per exercise"
     )
-    gradebook.add_argument("--lms", required=True, choices=sorted(lms.LMS))
+    gradebook.add_argument("--lms", required=True, help="canvas, moodle or blackboard")
     gradebook.add_argument("--out", required=True, metavar="FILE")
     gradebook.add_argument("--assignment", default="gdcourse exercises", help="column name")
     gradebook.add_argument("--roster", metavar="CSV", help="the LMS's own gradebook export")
@@ -131,7 +127,18 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     module, function = COMMANDS[args.command]
-    handler = getattr(importlib.import_module(f"{__package__}.{module}"), function)
+    try:
+        owner = importlib.import_module(f"{__package__}.{module}")
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith(f"{__package__}."):
+            raise
+        print(
+            f"gdcourse {args.command}: not part of this copy of the course (the student "
+            "hand-out has the learner API only); run it in the full course repository",
+            file=sys.stderr,
+        )
+        return 2
+    handler = getattr(owner, function)
     return handler(**{name: value for name, value in vars(args).items() if name != "command"})
 
 

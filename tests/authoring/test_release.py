@@ -1,13 +1,17 @@
 """The student hand-out contains lessons and blank exercises, and no solution code."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import gdcourse
 from gdcourse import cli
-from gdcourse.exercises import BEGIN, END
+from gdcourse.authoring.exercises import BEGIN, END
+from gdcourse.authoring.release import package_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +62,41 @@ def test_release_refuses_a_non_empty_or_inner_target(tmp_path):
     assert cli.main(["release", str(tmp_path)]) == 2
     assert (tmp_path / "x").read_text() == "keep me"
     with pytest.raises(ValueError, match="outside"):
-        from gdcourse.release import release
+        from gdcourse.authoring.release import release
 
         release(ROOT / "notebooks" / "out")
+
+
+def test_release_ships_the_learner_api_and_no_grading_or_authoring_tools(tmp_path):
+    files = {str(p) for p in package_files()}
+    for name in gdcourse.LEARNER_API:
+        assert f"gdcourse/{name}.py" in files
+    # what `check(...)` needs: every task definition and the judge, but nothing that grades
+    tasks = {p.name for p in (ROOT / "gdcourse" / "grading" / "tasks").glob("ex*.py")}
+    assert {f"gdcourse/grading/tasks/{name}" for name in tasks} <= files
+    assert "gdcourse/grading/judge.py" in files
+    for left_behind in ("pipeline", "sandbox", "child", "gradebook", "lms"):
+        assert f"gdcourse/grading/{left_behind}.py" not in files
+    assert not [f for f in files if f.startswith("gdcourse/authoring")]
+    target = tmp_path / "handout"
+    assert cli.main(["release", str(target)]) == 0
+    shipped = {str(p.relative_to(target)) for p in (target / "gdcourse").rglob("*.py")}
+    assert shipped == files
+    assert not list(target.rglob("assets"))
+
+
+def test_the_hand_out_checks_exercises_and_names_the_commands_it_lacks(tmp_path):
+    target = tmp_path / "handout"
+    assert cli.main(["release", str(target)]) == 0
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
+    check = subprocess.run(
+        [sys.executable, "-c", "from gdcourse.checks import check\n"
+         "check('gd_step', lambda theta, grad, lr: theta - lr * grad)"],
+        cwd=target, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert check.returncode == 0 and "✓ gd_step" in check.stdout, check.stderr
+    grade = subprocess.run(
+        [sys.executable, "-m", "gdcourse", "grade", "x", "--out", "y"],
+        cwd=target, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert grade.returncode == 2 and "not part of this copy" in grade.stderr

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gdcourse import cli, grading, tasks
+from gdcourse import cli
+from gdcourse.grading import gradebook, pipeline, tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "01_the_idea"
@@ -113,9 +114,9 @@ def batch(tmp_path_factory):
             blank
             + [
                 "def mse_gradients(x, y, w, b):\n"
-                "    from gdcourse.tasks import get\n"
+                "    from gdcourse.grading.tasks import get\n"
                 "    return get('mse_gradients').oracle(x=list(x), y=list(y), w=w, b=b)",
-                "import gdcourse.judge",
+                "import gdcourse.grading.judge",
             ]
         ),
     }
@@ -123,7 +124,7 @@ def batch(tmp_path_factory):
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    summary = grading.grade([root], out, jobs=2, timeout=TIMEOUT)
+    summary = pipeline.grade([root], out, jobs=2, timeout=TIMEOUT)
     rows = read_csv(out / "grades.csv")
     by_student = {}
     for row in rows:
@@ -159,7 +160,7 @@ def test_every_submission_has_its_rows_and_the_batch_completes(batch):
     assert batch["summary"]["complete"]
     assert set(batch["rows"]) >= {"good", "blank", "malformed", "killer", "vandal", "unknown"}
     header = list(batch["all_rows"][0])
-    assert header == grading.GRADES_COLUMNS
+    assert header == gradebook.GRADES_COLUMNS
     allowed = {"passed", "failed", "error", "timeout", "invalid"}
     assert {r["status"] for r in batch["all_rows"]} <= allowed
     keys = [(r["student"], r["exercise"], r["task"]) for r in batch["all_rows"]]
@@ -256,7 +257,8 @@ def test_grading_internals_cannot_be_imported(batch):
     rows = {r["task"]: r for r in batch["rows"]["insider"]}
     assert rows["mse_gradients"]["status"] == "error"
     assert "not available while a submission is graded" in rows["mse_gradients"]["feedback"]
-    assert "gdcourse.judge is not available" in rows["gd_step"]["feedback"]  # top-level note
+    # the top-level import is refused too, and named in every task's note
+    assert "gdcourse.grading is not available" in rows["gd_step"]["feedback"]
 
 
 def test_feedback_files_never_show_hidden_probes(batch):
@@ -268,7 +270,7 @@ def test_feedback_files_never_show_hidden_probes(batch):
 
 def test_totals(batch):
     totals = {r["student"]: r for r in read_csv(batch["out"] / "totals.csv")}
-    assert list(next(iter(totals.values()))) == grading.TOTALS_COLUMNS
+    assert list(next(iter(totals.values()))) == gradebook.TOTALS_COLUMNS
     assert float(totals["good"]["points"]) == FULL
     assert float(totals["good"]["max_points"]) == FULL
 
@@ -279,7 +281,7 @@ def test_every_solution_full_marks_and_every_blank_zero(tmp_path):
             target = tmp_path / "subs" / f"{folder}-{exercise}" / f"{exercise}.ipynb"
             target.parent.mkdir(parents=True)
             shutil.copy(ROOT / folder / f"{exercise}.ipynb", target)
-    grading.grade([tmp_path / "subs"], tmp_path / "out", jobs=2)
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out", jobs=2)
     totals = {r["student"]: r for r in read_csv(tmp_path / "out" / "totals.csv")}
     for exercise in tasks.exercises():
         full = totals[f"solutions-{exercise}"]
@@ -293,16 +295,16 @@ def test_rerun_grades_only_what_changed_and_force_regrades(tmp_path):
         (subs / student).mkdir(parents=True)
         shutil.copy(ROOT / "solutions" / f"{EXERCISE}.ipynb", subs / student / "a.ipynb")
     out = tmp_path / "out"
-    first = grading.grade([subs], out)
+    first = pipeline.grade([subs], out)
     assert first["graded"] == 2
-    again = grading.grade([subs], out)
+    again = pipeline.grade([subs], out)
     assert again["graded"] == 0 and again["reused"] == 2
     shutil.copy(ROOT / "exercises" / f"{EXERCISE}.ipynb", subs / "ben" / "a.ipynb")
-    changed = grading.grade([subs], out)
+    changed = pipeline.grade([subs], out)
     assert changed["graded"] == 1
     totals = {r["student"]: r["points"] for r in read_csv(out / "totals.csv")}
     assert totals == {"ann": str(FULL), "ben": "0"}
-    assert grading.grade([subs], out, force=True)["graded"] == 2
+    assert pipeline.grade([subs], out, force=True)["graded"] == 2
     assert len(read_csv(out / "grades.csv")) == 2 * N_TASKS
 
 
@@ -334,7 +336,7 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     process.wait()
     saved = len(list(results.glob("*.json")))
     assert 2 <= saved < 6
-    summary = grading.grade([subs], out)
+    summary = pipeline.grade([subs], out)
     assert summary["reused"] == saved and summary["graded"] == 6 - saved
     rows = read_csv(out / "grades.csv")
     assert len(rows) == 6 * N_TASKS
@@ -373,7 +375,7 @@ def test_environment_of_the_child_is_scrubbed(tmp_path, monkeypatch):
         "    return 2 * np.mean(r * x), 2 * np.mean(r * (0 if os.getcwd() == '/' else 1))"
     ]
     (tmp_path / "subs" / "env.ipynb").write_text(notebook(probe_cells))
-    grading.grade([tmp_path / "subs"], tmp_path / "out")
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out")
     rows = {r["task"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
     assert rows["gd_step"]["status"] == "passed"
     assert rows["mse_gradients"]["status"] == "passed"
@@ -388,6 +390,6 @@ def test_children_do_not_run_as_root(tmp_path):
         "    return theta - lr * grad if os.geteuid() != 0 else theta"
     ]
     (tmp_path / "subs" / "uid.ipynb").write_text(notebook(cells))
-    grading.grade([tmp_path / "subs"], tmp_path / "out")
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out")
     rows = {r["task"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
     assert rows["gd_step"]["status"] == "passed"

@@ -9,7 +9,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from gdcourse import checks, exercises, judge, tasks
+from gdcourse import checks
+from gdcourse.grading import collect, judge, tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = tasks.all_tasks()
@@ -58,7 +59,7 @@ def test_solution_passes_public_and_hidden_probes(task):
     solution = learner("solutions", task)
     assert checks.evaluate(task.id, solution).passed
     probes = task.hidden_probes(seed=7)
-    answers = [judge.collect(task.call, solution, p, task.seconds) for p in probes]
+    answers = [collect.collect(task.call, solution, p, task.seconds) for p in probes]
     verdict = judge.judge(task, probes, answers, show_values=False)
     assert verdict.passed, verdict.render()
     assert verdict.details == []  # hidden probe values never reach feedback
@@ -67,7 +68,7 @@ def test_solution_passes_public_and_hidden_probes(task):
 @pytest.mark.parametrize("task", TASKS, ids=IDS)
 def test_blank_stub_reports_not_implemented(task):
     verdict = checks.evaluate(task.id, learner("exercises", task))
-    assert verdict.status == judge.NOT_IMPLEMENTED
+    assert verdict.status == collect.NOT_IMPLEMENTED
     assert "not implemented yet" in verdict.render()
     assert verdict.points == 0
 
@@ -98,10 +99,10 @@ def test_unrecognised_wrong_answer_gets_the_general_hint(task):
         return (np.asarray(answer, dtype=float) * 1.37 + 0.1).tolist()
 
     def wrong(*args, **kwargs):
-        return distort(judge.plain(solution(*args, **kwargs)))
+        return distort(collect.plain(solution(*args, **kwargs)))
 
     verdict = checks.evaluate(task.id, wrong)
-    assert verdict.status == judge.FAILED
+    assert verdict.status == collect.FAILED
     assert verdict.hint == (task.hint or "not the expected answer.")
     assert "expected:" in verdict.render()
 
@@ -118,10 +119,10 @@ def test_bad_answers_get_a_clear_message_not_a_crash():
         return [1.0, 2.0][5]
 
     cases = {
-        "returns an object": (lambda *a: object(), judge.INVALID, "return a number"),
-        "wrong shape": (lambda *a: [1.0, 2.0, 3.0], judge.FAILED, "shape"),
-        "NaN": (lambda *a: [float("nan"), 0.0], judge.FAILED, "NaN"),
-        "raises": (raises, judge.ERROR, "IndexError: list index out of range"),
+        "returns an object": (lambda *a: object(), collect.INVALID, "return a number"),
+        "wrong shape": (lambda *a: [1.0, 2.0, 3.0], collect.FAILED, "shape"),
+        "NaN": (lambda *a: [float("nan"), 0.0], collect.FAILED, "NaN"),
+        "raises": (raises, collect.ERROR, "IndexError: list index out of range"),
     }
     for name, (fn, status, text) in cases.items():
         verdict = checks.evaluate("mse_gradients", fn)
@@ -138,8 +139,8 @@ def test_a_function_that_never_returns_is_stopped():
             pass
 
     task = tasks.get("gd_step")
-    answer = judge.collect(task.call, loops, dict(task.public[0]), 0.2)
-    assert isinstance(answer, judge.Failure) and answer.kind == judge.TIMEOUT
+    answer = collect.collect(task.call, loops, dict(task.public[0]), 0.2)
+    assert isinstance(answer, collect.Failure) and answer.kind == collect.TIMEOUT
 
 
 def test_check_prints_and_unknown_task_is_reported(capsys):
@@ -155,26 +156,3 @@ def test_register_requires_two_detectors():
 
     with pytest.raises(ValueError, match="two misconception detectors"):
         tasks.register(replace(task, id="lonely", detectors=task.detectors[:1]))
-
-
-def test_exercises_are_in_sync_with_solutions():
-    assert exercises.build(ROOT / "solutions", ROOT / "exercises", check=True) == []
-
-
-def test_every_exercise_notebook_carries_its_id():
-    for folder in ("solutions", "exercises"):
-        for path in sorted((ROOT / folder).glob("*.ipynb")):
-            nb = nbformat.read(path, as_version=4)
-            assert exercises.exercise_id(nb) == path.stem
-            assert tasks.for_exercise(path.stem), f"{path} has no tasks"
-
-
-def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
-    source = "def f(x):\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION\n"
-    assert exercises.strip_solution(source) == (
-        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError"
-    )
-    with pytest.raises(ValueError, match="without"):
-        exercises.strip_solution("# BEGIN SOLUTION\nx = 1\n")
-    with pytest.raises(ValueError, match="without"):
-        exercises.strip_solution("x = 1\n# END SOLUTION\n")
