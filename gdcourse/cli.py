@@ -15,6 +15,8 @@ import argparse
 import importlib
 import sys
 
+__all__ = ["COMMANDS", "main", "parser"]
+
 # command -> (module below gdcourse, its function); the parsed arguments are its keywords
 COMMANDS = {
     "execute": ("authoring.notebooks", "main"),

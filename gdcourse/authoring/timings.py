@@ -4,7 +4,9 @@
 displayed formulas, its code cells and the seconds it takes to run in a fresh kernel,
 and prints a Markdown table; `gdcourse objectives` prints each lesson's learning
 objectives, read from its "After this lesson you will be able to" list. Both can
-rewrite their block of docs/instructor.md (`--update`), between marker comments.
+rewrite their block of docs/instructor.md (`--update`), between marker comments. The
+Markdown is read by `authoring.markdown` (words, formulas, list items), the same reader
+that the slide marks use.
 
 The lecture estimate is deliberately simple, and every constant is a parameter:
     reading = words / WPM + formulas × FORMULA_SECONDS
@@ -24,41 +26,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..course import lesson_title
+from .markdown import count_words, formulas, item_text
+
+__all__ = [
+    "CODE_CELL_SECONDS",
+    "FORMULA_SECONDS",
+    "WPM",
+    "Timing",
+    "main",
+    "measure",
+    "measure_notebook",
+    "objectives",
+    "objectives_main",
+    "objectives_markdown",
+    "replace_block",
+    "table",
+]
 
 WPM = 130
 FORMULA_SECONDS = 15
 CODE_CELL_SECONDS = 45
-
-_FENCED = re.compile(r"^\s*(```|~~~).*?^\s*\1[^\n]*$", re.MULTILINE | re.DOTALL)
-_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.DOTALL)
-_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?\$")
-_INLINE_CODE = re.compile(r"`[^`\n]+`")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"<[^>\n]+>")
-_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$", re.MULTILINE)
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
-
-
-def formulas(markdown: str) -> int:
-    """The number of displayed ($$ ... $$) formulas in Markdown text."""
-    return len(_DISPLAY_MATH.findall(_FENCED.sub(" ", markdown)))
-
-
-def count_words(markdown: str) -> int:
-    """Words of prose in Markdown text.
-
-    Fenced code and displayed formulas are not prose (formulas are counted apart);
-    inline code (`x.grad`) and inline math ($\\eta$) each count as one word; a link
-    counts by its text, an image not at all; HTML tags and table rules are dropped.
-    """
-    text = _FENCED.sub(" ", markdown)
-    text = _DISPLAY_MATH.sub(" ", text)
-    text = _INLINE_MATH.sub(" x ", text)
-    text = _INLINE_CODE.sub(" x ", text)
-    text = _LINK.sub(lambda m: " " if m.group(0).startswith("!") else f" {m.group(1)} ", text)
-    text = _TAG.sub(" ", text)
-    text = _TABLE_RULE.sub(" ", text)
-    return len(_WORD.findall(text))
 
 
 @dataclass(frozen=True)
@@ -153,7 +140,6 @@ def table(
 
 
 _OBJECTIVES = re.compile(r"^\s*\*\*After this (?:lesson|notebook) you will be able to:?\*\*:?\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 
 
 def objectives(nb) -> list[str]:
@@ -167,9 +153,9 @@ def objectives(nb) -> list[str]:
                 continue
             items: list[str] = []
             for follow in lines[start + 1 :]:
-                match = _ITEM.match(follow)
-                if match:
-                    items.append(match.group(1).strip())
+                text = item_text(follow)
+                if text is not None:
+                    items.append(text.strip())
                 elif follow.strip() and items and follow.startswith((" ", "\t")):
                     items[-1] += " " + follow.strip()
                 elif follow.strip() or items:
@@ -199,14 +185,6 @@ def replace_block(text: str, name: str, content: str) -> str:
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n{content.strip()}\n{end}{tail}"
-
-
-def block(text: str, name: str) -> str:
-    """The content between a file's `<!-- NAME:begin -->` and `<!-- NAME:end -->` lines."""
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    if begin not in text or end not in text:
-        raise ValueError(f"no {begin} ... {end} block")
-    return text.split(begin, 1)[1].split(end, 1)[0].strip()
 
 
 def _update_block(path, name: str, content: str) -> int:

@@ -1,4 +1,4 @@
-"""Lecture mode: slide marks, offline decks of every lesson, and the instructor guide's numbers.
+"""Lecture mode: slide marks, and an offline deck of every lesson.
 
 Every lesson is exported as a deck once per run (a module fixture); each deck must have
 one <section> per slide-marked cell, keep every stored figure, and load nothing from
@@ -16,11 +16,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from gdcourse import cli, slides, timings
+from gdcourse import cli
+from gdcourse.authoring.markdown import blocks, heading_level
+from gdcourse.authoring.slides.deck import WIDGET_VIEW, deck_notebook
+from gdcourse.authoring.slides.inspect import expected_structure, inspect_deck
+from gdcourse.authoring.slides.marks import authored, mark_slides, slide_marks, split_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-GUIDE = ROOT / "docs" / "instructor.md"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -50,21 +53,10 @@ def figure_cell(source="plot()"):
 
 
 def marks(nb):
-    return slides.slide_marks(slides.mark_slides(nb))
+    return slide_marks(mark_slides(nb))
 
 
 # ---------------------------------------------------------------- the rules
-
-
-def test_blocks_keep_formulas_lists_and_tables_whole():
-    text = (
-        "# Title\n\nSome prose\nover two lines.\n\n$$\na = b\n\\\\\nc = d\n$$\n\n"
-        "- one\n  continued\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
-        "```python\nx = 1\n\ny = 2\n```\n"
-    )
-    kinds = [kind for kind, _ in slides.blocks(text)]
-    assert kinds == ["heading", "para", "math", "list", "table", "code"]
-    assert slides.list_items(slides.blocks(text)[3][1]) == ["- one\n  continued", "- two"]
 
 
 def test_sections_start_slides_and_code_stays_with_its_text():
@@ -106,8 +98,8 @@ def test_a_list_of_longer_points_builds_up_but_a_short_list_does_not():
     )
     assert marks(nb) == ["slide", "fragment", "-"]
     # in a deck the list is cut into one fragment per item
-    deck = slides.deck_notebook(nb)
-    assert slides.slide_marks(deck) == ["slide"] + ["fragment"] * 4 + ["-"]
+    deck = deck_notebook(nb)
+    assert slide_marks(deck) == ["slide"] + ["fragment"] * 4 + ["-"]
 
 
 def test_an_authors_mark_is_kept_and_the_rules_marks_follow_the_lesson():
@@ -117,29 +109,29 @@ def test_an_authors_mark_is_kept_and_the_rules_marks_follow_the_lesson():
         new_markdown_cell("Plain text."),
     )
     nb.cells[1].metadata["slideshow"] = {"slide_type": "notes"}  # set by hand
-    first = slides.mark_slides(nb)
-    assert slides.slide_marks(first) == ["slide", "notes", "-"]
+    first = mark_slides(nb)
+    assert slide_marks(first) == ["slide", "notes", "-"]
     assert first.metadata["gdcourse"]["slides"] == {"c0": "slide", "c2": "-"}
     # the lesson changes: the rules' mark follows, the author's stays
     first.cells[2].source = "## Now a section"
     first.cells[1].source = "## Notes that open with a heading"
-    second = slides.mark_slides(first)
-    assert slides.slide_marks(second) == ["slide", "notes", "slide"]
+    second = mark_slides(first)
+    assert slide_marks(second) == ["slide", "notes", "slide"]
     # an author overriding a rule's mark wins from then on
     second.cells[2].metadata["slideshow"] = {"slide_type": "subslide"}
-    assert slides.slide_marks(slides.mark_slides(second))[2] == "subslide"
+    assert slide_marks(mark_slides(second))[2] == "subslide"
     # marking is pure and idempotent
-    assert slides.mark_slides(second) == slides.mark_slides(slides.mark_slides(second))
+    assert mark_slides(second) == mark_slides(mark_slides(second))
     assert "slideshow" not in nb.cells[0].metadata
 
 
 def test_split_cells_cuts_at_headings_and_keeps_the_first_id():
     nb = notebook(new_markdown_cell("End of section 1.\n\n## 2 · Next\n\nText of 2."))
-    deck = slides.split_cells(nb)
+    deck = split_cells(nb)
     assert [c.source for c in deck.cells] == ["End of section 1.", "## 2 · Next\n\nText of 2."]
     assert [c.id for c in deck.cells] == ["c0", "c0-1"]
-    assert slides.slide_marks(slides.mark_slides(deck)) == ["slide", "slide"]
-    stored = slides.split_cells(nb, budget=None)  # for notebooks on disk: fresh ids
+    assert slide_marks(mark_slides(deck)) == ["slide", "slide"]
+    stored = split_cells(nb, budget=None)  # for notebooks on disk: fresh ids
     assert len(stored.cells) == 2 and stored.cells[1].id not in ("c0", "c0-1")
     nbformat.validate(stored)
 
@@ -147,15 +139,15 @@ def test_split_cells_cuts_at_headings_and_keeps_the_first_id():
 def test_only_the_items_of_a_build_up_become_fragments():
     point = "a point long enough to be worth revealing on its own, one at a time"
     source = "\n".join(f"- {point} ({i})" for i in range(3)) + "\n\nA closing paragraph."
-    deck = slides.split_cells(notebook(new_markdown_cell(source)))
+    deck = split_cells(notebook(new_markdown_cell(source)))
     assert [c.source for c in deck.cells][-1] == "A closing paragraph."
     assert len(deck.cells) == 4
-    assert slides.slide_marks(slides.mark_slides(deck))[1:] == ["fragment", "fragment", "-"]
+    assert slide_marks(mark_slides(deck))[1:] == ["fragment", "fragment", "-"]
 
 
 def test_deck_links_between_lessons_point_to_decks():
     nb = notebook(new_markdown_cell("# T\n\n**Next:** [02 · Two](02_worked_iterations.ipynb)."))
-    deck = slides.deck_notebook(nb)
+    deck = deck_notebook(nb)
     assert "](02_worked_iterations.slides.html)" in deck.cells[0].source
     assert deck.metadata["title"] == "T"
 
@@ -166,13 +158,13 @@ def test_a_deck_shows_an_explorers_stored_figure_instead_of_its_widget():
     explorer.outputs = [
         new_output(
             "display_data",
-            data={slides.WIDGET_VIEW: view, "image/png": PNG, "text/plain": "Explorer"},
+            data={WIDGET_VIEW: view, "image/png": PNG, "text/plain": "Explorer"},
         ),
-        new_output("display_data", data={slides.WIDGET_VIEW: view}),  # nothing static
+        new_output("display_data", data={WIDGET_VIEW: view}),  # nothing static
     ]
-    deck = slides.deck_notebook(notebook(new_markdown_cell("# T"), explorer))
+    deck = deck_notebook(notebook(new_markdown_cell("# T"), explorer))
     assert [sorted(o["data"]) for o in deck.cells[1].outputs] == [["image/png", "text/plain"]]
-    assert slides.WIDGET_VIEW in explorer.outputs[0]["data"]  # the notebook is untouched
+    assert WIDGET_VIEW in explorer.outputs[0]["data"]  # the notebook is untouched
 
 
 def without_slide_marks(path_or_text):
@@ -211,7 +203,7 @@ def test_every_lesson_carries_current_slide_marks():
     stale = [
         lesson.name
         for lesson in LESSONS
-        if (nb := nbformat.read(lesson, as_version=4)) != slides.mark_slides(nb)
+        if (nb := nbformat.read(lesson, as_version=4)) != mark_slides(nb)
     ]
     assert not stale, f"run `gdcourse mark-slides notebooks/*.ipynb`; stale: {stale}"
 
@@ -253,7 +245,7 @@ def test_inspect_deck_finds_every_kind_of_remote_or_missing_resource(tmp_path):
         "</section><section></section></section><section><section></section></section>"
         "</div></body></html>"
     )
-    found = slides.inspect_deck(deck)
+    found = inspect_deck(deck)
     assert sorted(found["remote"]) == [
         "//cdn.example/b.css",
         "here.css -> https://fonts.example/x.css",
@@ -287,27 +279,27 @@ def section_headings(nb):
     count = 0
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            for kind, text in slides.blocks(cell.source):
-                count += kind == "heading" and slides.heading_level(text) <= 2
+            for kind, text in blocks(cell.source):
+                count += kind == "heading" and heading_level(text) <= 2
     return count
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_every_lesson_exports_an_offline_deck(decks, lesson):
     deck = decks / f"{lesson.stem}.slides.html"
-    found = slides.inspect_deck(deck)
+    found = inspect_deck(deck)
     assert found["remote"] == [], "the deck would load these from the network"
     assert found["missing"] == [], "the deck loads local files that were not written"
     assert {"assets/reveal.js/dist/reveal.js", "assets/mathjax/tex-svg-full.js"} <= set(
         found["local"]
     )
     nb = nbformat.read(lesson, as_version=4)
-    shown = slides.deck_notebook(nb)
+    shown = deck_notebook(nb)
     # one <section> per slide-marked cell: top level per "slide", inner per slide/subslide
     assert {k: found[k] for k in ("slides", "subslides", "fragments")} == (
-        slides.expected_structure(shown)
+        expected_structure(shown)
     )
-    if not slides.authored(nb):  # by the rules alone, each # and ## heading opens a slide
+    if not authored(nb):  # by the rules alone, each # and ## heading opens a slide
         assert found["slides"] == section_headings(nb)
     html = deck.read_text(encoding="utf-8")
     assert html.count('src="data:image/png;base64,') == images(nb), "a stored figure is lost"
@@ -333,7 +325,7 @@ def test_a_deck_opened_from_disk_offline_shows_slides_math_and_figures(decks):
 
     lesson = next(p for p in LESSONS if p.stem.endswith("_momentum"))  # much math, six figures
     deck = decks / f"{lesson.stem}.slides.html"
-    expected = slides.expected_structure(slides.deck_notebook(nbformat.read(lesson, 4)))
+    expected = expected_structure(deck_notebook(nbformat.read(lesson, 4)))
     requests, errors = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -365,81 +357,3 @@ def test_a_deck_opened_from_disk_offline_shows_slides_math_and_figures(decks):
     assert state["figures"] == state["images"] == images(nbformat.read(lesson, 4))
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert errors == []
-
-
-# ---------------------------------------------------------------- timings and objectives
-
-
-def test_count_words_ignores_code_and_formulas():
-    text = (
-        "Gradient descent takes a step against the gradient.\n\n"
-        "```python\nfor step in range(10):\n    pass\n```\n\n"
-        "$$\\theta \\leftarrow \\theta - \\eta \\nabla L$$\n\n"
-        "With $\\eta = 0.1$ and `lr=0.1` see [the docs](https://example.org) ![a plot](x.png)\n"
-        "| a | b |\n|---|---|\n| one | two |"
-    )
-    # 8 + "With x and x see the docs" (7) + table cells a b one two (4)
-    assert timings.count_words(text) == 19
-    assert timings.formulas(text) == 1
-
-
-def test_measure_counts_prose_and_code_cells_never_outputs():
-    code = new_code_cell("print('many words in the output')")
-    code.outputs = [new_output("stream", name="stdout", text="many words " * 50)]
-    nb = notebook(
-        new_markdown_cell("# 03 · Title\n\nFour words of prose."),
-        code,
-        new_code_cell("   "),  # empty: not a code cell to talk about
-        new_markdown_cell("$$a = b$$"),
-    )
-    timing = timings.measure_notebook(nb, "03_title")
-    assert (timing.number, timing.title) == ("03", "03 · Title")
-    assert (timing.words, timing.formulas, timing.code_cells) == (6, 1, 1)  # 03 Title Four...
-    assert timing.reading_minutes() == pytest.approx(6 / 130 + 15 / 60)
-    timing = timings.Timing("03", "t", 130, 0, 4, 30.0)
-    assert timing.lecture_minutes() == pytest.approx(1 + (4 * 45 + 30) / 60)
-
-
-def test_timings_command_prints_a_table_of_the_lessons(capsys):
-    assert cli.main(["timings", "--no-run", *map(str, LESSONS[:2])]) == 0
-    out = capsys.readouterr().out
-    assert "| # | lesson | words |" in out and "all lessons" in out
-    assert out.count("\n| 0") == 2 and "130 wpm" in out
-
-
-def test_timings_command_names_a_bad_notebook_or_rate(tmp_path, capsys):
-    bad = tmp_path / "01_bad.ipynb"
-    bad.write_text("not json", encoding="utf-8")
-    assert cli.main(["timings", "--no-run", str(bad)]) == 2
-    assert "does not appear to be JSON" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        cli.main(["timings", "--no-run", "--wpm", "0", str(LESSONS[0])])
-    assert "--wpm: must be a number > 0" in capsys.readouterr().err
-
-
-def test_objectives_are_read_from_every_lesson():
-    for lesson in LESSONS:
-        items = timings.objectives(nbformat.read(lesson, as_version=4))
-        assert len(items) >= 2, f"{lesson.name} states no learning objectives"
-        assert all(not item.endswith((";", ".")) for item in items)
-
-
-def test_the_instructor_guide_has_the_notebooks_objectives_and_every_lessons_timing():
-    text = GUIDE.read_text(encoding="utf-8")
-    assert timings.block(text, "objectives") == timings.objectives_markdown(LESSONS).strip(), (
-        "run `gdcourse objectives --update docs/instructor.md`"
-    )
-    table = timings.block(text, "timings")
-    for lesson in LESSONS:
-        assert f"| {lesson.name[:2]} |" in table, (
-            f"{lesson.name} is not timed: run `gdcourse timings --update docs/instructor.md`"
-        )
-
-
-def test_replace_block_needs_one_pair_of_markers():
-    text = "a\n<!-- x:begin -->\nold\n<!-- x:end -->\nb\n"
-    assert (
-        timings.replace_block(text, "x", "new") == "a\n<!-- x:begin -->\nnew\n<!-- x:end -->\nb\n"
-    )
-    with pytest.raises(ValueError, match="one"):
-        timings.replace_block("no markers", "x", "new")
