@@ -56,7 +56,13 @@ def test_curvature_at_the_nearest_minimum_of_the_double_well():
 # ------------------------------------------------------------------- optimisers, 2-D
 
 
-@pytest.mark.parametrize("name", explore.OPTIMIZERS)
+def torch_optimizer(name: str, params, *, lr: float, beta: float = 0.9, beta2: float = 0.999):
+    """The real torch.optim optimiser the explorers call `name`, with these knob values."""
+    cls, kwargs = explore.optimizer_settings(name, lr=lr, beta=beta, beta2=beta2)
+    return getattr(torch.optim, cls.__name__)(params, **kwargs)
+
+
+@pytest.mark.parametrize("name", optim.OPTIMIZERS)
 @pytest.mark.parametrize("function", ["ravine", "rosenbrock"])
 def test_optimizer_path_is_torch_optim_step_for_step(name, function):
     fn = functions.get(function)
@@ -66,7 +72,7 @@ def test_optimizer_path_is_torch_optim_step_for_step(name, function):
     )
 
     def make(ps):
-        return explore.torch_optimizer(name, ps, lr=1e-3, beta=0.8, beta2=0.99)
+        return torch_optimizer(name, ps, lr=1e-3, beta=0.8, beta2=0.99)
 
     reference = optim.run_torch(fn, start, make, 40, noise=0.3, seed=3)  # autograd
     np.testing.assert_allclose(ours.points, reference.points, rtol=0, atol=1e-10)
@@ -88,18 +94,47 @@ def test_optimizer_path_is_cached_on_what_the_optimizer_reads():
     assert explore.optimizer_path("ravine", "Adam", (1.0, 1.0), beta=0.9, **args) is not adam
 
 
-def test_torch_optimizer_maps_names_to_torch_settings():
+def test_optimizer_settings_map_names_to_torch_settings():
     p = [torch.zeros(2, requires_grad=True)]
-    nesterov = explore.torch_optimizer("Nesterov", p, lr=0.1, beta=0.7)
+    nesterov = torch_optimizer("Nesterov", p, lr=0.1, beta=0.7)
     assert isinstance(nesterov, torch.optim.SGD)
     assert nesterov.defaults["nesterov"] and nesterov.defaults["momentum"] == 0.7
-    adam = explore.torch_optimizer("Adam", p, lr=0.1, beta=0.7, beta2=0.95)
+    adam = torch_optimizer("Adam", p, lr=0.1, beta=0.7, beta2=0.95)
     assert adam.defaults["betas"] == (0.7, 0.95)
-    assert explore.torch_optimizer("RMSprop", p, lr=0.1, beta2=0.95).defaults["alpha"] == 0.95
+    assert torch_optimizer("RMSprop", p, lr=0.1, beta2=0.95).defaults["alpha"] == 0.95
+    assert explore.optimizer_settings("SGD", lr=0.1, beta=0.7) == (optim.SGD, {"lr": 0.1})
     with pytest.raises(ValueError, match="optimizer must be one of SGD"):
-        explore.torch_optimizer("Lion", p, lr=0.1)
+        explore.optimizer_settings("Lion", lr=0.1)
     with pytest.raises(ValueError, match="Nesterov needs beta > 0"):
-        explore.torch_optimizer("Nesterov", p, lr=0.1, beta=0.0)
+        explore.optimizer_settings("Nesterov", lr=0.1, beta=0.0)
+    with pytest.raises(ValueError, match="beta2 must be in"):
+        explore.optimizer_settings("Adam", lr=0.1, beta2=1.0)
+    with pytest.raises(ValueError, match="optimizer must be one of SGD"):
+        explore.optimizer_path("ravine", "Lion", (1.0, 1.0), lr=0.1)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam"])
+@pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1, "maximize": True}])
+def test_functional_step_is_the_torch_class_step_for_step_with_any_settings(name, options):
+    """functional_step passes every setting by keyword, so none is lost on the way to torch."""
+    extra = {
+        "SGD": {"momentum": 0.8, "dampening": 0.3},
+        "Adagrad": {"lr_decay": 0.01, "initial_accumulator_value": 0.2, "eps": 1e-6},
+        "RMSprop": {"momentum": 0.5, "centered": True, "eps": 1e-6},
+        "Adam": {"amsgrad": True, "eps": 1e-6},
+    }[name] | options
+    start = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    theirs = start.clone().requires_grad_(True)
+    opt = getattr(torch.optim, name)([theirs], lr=0.05, foreach=False, **extra)
+    ours = start.clone()
+    step = explore.functional_step(getattr(optim, name)(lr=0.05, **extra), ours)
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        g = torch.from_numpy(rng.standard_normal(2))
+        step(g.clone())
+        theirs.grad = g.clone()
+        opt.step()
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
 
 
 # ---------------------------------------------------------------- momentum, quadratic
@@ -163,6 +198,18 @@ def test_schedule_run_warmup_then_cosine_matches_sequential_lr():
         opt.step()
         sched.step()
     np.testing.assert_allclose(lrs, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", explore.SCHEDULERS)
+def test_a_scheduler_reads_exactly_the_knobs_the_table_says(name):
+    """The schedule explorer greys out the knobs a scheduler does not read."""
+    reads, _ = explore.SCHEDULERS[name]
+    base = {"gamma": 0.5, "period": 20, "eta_min": 1e-3}
+    other = {"gamma": 0.8, "period": 7, "eta_min": 1e-2}
+    before, _ = explore.schedule_run(name, lr=0.1, **base)
+    for knob in base:
+        after, _ = explore.schedule_run(name, lr=0.1, **(base | {knob: other[knob]}))
+        assert (knob in reads) == (not np.array_equal(after, before)), knob
 
 
 def test_schedule_run_trains_and_plateau_lowers_the_rate():

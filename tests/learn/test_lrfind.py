@@ -17,13 +17,13 @@ def _problem(seed=0):
     return model, torch.optim.SGD(model.parameters(), lr=1.0), nn.MSELoss(), X, Y
 
 
-def test_rates_grow_geometrically_and_the_optimiser_uses_them():
-    model, optimiser, loss_fn, X, Y = _problem()
+def test_rates_grow_geometrically_and_the_optimizer_uses_them():
+    model, optimizer, loss_fn, X, Y = _problem()
     used = []
-    optimiser.register_step_pre_hook(lambda opt, *_: used.append(opt.param_groups[0]["lr"]))
+    optimizer.register_step_pre_hook(lambda opt, *_: used.append(opt.param_groups[0]["lr"]))
     batches = data.MiniBatches(X, Y, batch_size=64, seed=0)  # 4 batches: cycled 5 times
     lrs, smoothed = lrfind.range_test(
-        model, optimiser, loss_fn, batches, lr_min=1e-5, lr_max=1e-3, steps=20
+        model, optimizer, loss_fn, batches, lr_min=1e-5, lr_max=1e-3, steps=20
     )
     assert len(lrs) == len(smoothed) == 20  # nothing diverges below 1e-3
     np.testing.assert_allclose(lrs, np.geomspace(1e-5, 1e-3, 20), rtol=1e-12)
@@ -31,21 +31,21 @@ def test_rates_grow_geometrically_and_the_optimiser_uses_them():
 
 
 def test_smoothed_loss_is_the_bias_corrected_average_of_the_batch_losses():
-    model, optimiser, loss_fn, X, Y = _problem()
+    model, optimizer, loss_fn, X, Y = _problem()
     raw = []
     record = lambda m, inputs, out: raw.append(loss_fn(out, Y[: len(out)]).item())  # noqa: E731
     batches = data.MiniBatches(X, Y, batch_size=256, shuffle=False)  # one full batch
     model.register_forward_hook(record)
-    _, smoothed = lrfind.range_test(model, optimiser, loss_fn, batches, lr_max=1e-3, steps=5)
+    _, smoothed = lrfind.range_test(model, optimizer, loss_fn, batches, lr_max=1e-3, steps=5)
     weights = 0.9 ** np.arange(5)[::-1]
     expected = 0.1 * np.dot(weights, raw) / (1 - 0.9**5)
     assert smoothed[-1] == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_test_stops_when_the_loss_blows_up():
-    model, optimiser, loss_fn, X, Y = _problem()
+    model, optimizer, loss_fn, X, Y = _problem()
     batches = data.MiniBatches(X, Y, batch_size=32, seed=0)
-    lrs, smoothed = lrfind.range_test(model, optimiser, loss_fn, batches, steps=200)
+    lrs, smoothed = lrfind.range_test(model, optimizer, loss_fn, batches, steps=200)
     assert len(lrs) < 200
     last = smoothed[-1]
     assert not np.isfinite(last) or last > 4.0 * smoothed[:-1].min()
@@ -64,10 +64,10 @@ def test_choose_lr_on_a_known_curve_ignores_the_non_finite_stop():
 
 
 def test_an_exhausted_generator_is_an_error_not_an_endless_loop():
-    model, optimiser, loss_fn, X, Y = _problem()
+    model, optimizer, loss_fn, X, Y = _problem()
     once = iter([(X, Y)])
     with pytest.raises(ValueError, match="batches gave no batch"):
-        lrfind.range_test(model, optimiser, loss_fn, once, lr_max=1e-3, steps=5)
+        lrfind.range_test(model, optimizer, loss_fn, once, lr_max=1e-3, steps=5)
 
 
 @pytest.mark.parametrize(
@@ -81,9 +81,9 @@ def test_an_exhausted_generator_is_an_error_not_an_endless_loop():
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, name):
-    model, optimiser, loss_fn, X, Y = _problem()
+    model, optimizer, loss_fn, X, Y = _problem()
     with pytest.raises(ValueError, match=name):
-        lrfind.range_test(model, optimiser, loss_fn, [(X, Y)], **kwargs)
+        lrfind.range_test(model, optimizer, loss_fn, [(X, Y)], **kwargs)
 
 
 def test_choose_lr_rejects_mismatched_or_diverged_input():

@@ -129,7 +129,7 @@ def test_optimizer_checkboxes_show_and_hide_paths():
     assert e.paths["RMSprop"].get_visible() and len(e.paths["RMSprop"].get_xdata()) > 1
 
 
-def test_optimizer_legend_names_only_the_ticked_optimisers():
+def test_optimizer_legend_names_only_the_ticked_optimizers():
     e = widgets.optimizers()
 
     def legend():
