@@ -2,18 +2,19 @@
 
 Three layers, one audience each (docs/architecture.md draws the map):
 
-The top level is the learner API: exactly what lessons and exercises import.
-  data       the course's data sets (seeded) and a fast mini-batch iterator     (lesson 02)
+The top level is the learner API: what lessons and exercises import (and `explore` and
+`validate`, which the modules they import are built on).
+  data       the course's data sets (seeded) and a fast mini-batch iterator     (lesson 01)
   functions  1-D and 2-D test functions with analytic gradients and Hessians    (lesson 01)
   optim      NumPy reference optimisers and schedules, and a trajectory runner  (lesson 08)
   rates      convergence rates of GD and momentum on quadratics                 (lesson 08)
   doctor     the loss-curve doctor: a label, its evidence and advice            (lesson 06)
   lrfind     the learning-rate range test and the one-tenth rule                (lesson 07)
   plot       figures in one consistent look, on an Axes you pass or a new one   (lesson 01)
-  explore    the explorers' computations (pure functions, tested against torch) (lesson 01)
+  explore    the explorers' computations (pure functions, tested against torch)
   widgets    the explorers: sliders over a figure that redraws as you drag      (lesson 01)
   checks     `check("task", fn)`: one-line feedback in exercise notebooks        (exercises)
-  course     lesson 00's environment report (versions against the pins)         (lesson 00)
+  course     lesson 00: the lesson map, and versions against the pins           (lesson 00)
   validate   argument checks shared by the modules above (clear errors, by name)
 
 `gdcourse.grading` is the trust boundary: task definitions with their oracles, what runs
