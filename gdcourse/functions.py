@@ -43,8 +43,8 @@ class TestFunction:
     dim: int
     # The bare formulas, unchecked: call fn(p), fn.gradient(p) and fn.hessian(p) instead.
     value: Callable
-    grad: Callable
-    hess: Callable
+    gradient_formula: Callable
+    hessian_formula: Callable
     minima: tuple[np.ndarray, ...]
     bounds: tuple[tuple[float, float], ...]
     saddles: tuple[np.ndarray, ...] = ()
@@ -72,7 +72,7 @@ class TestFunction:
         """
         p = validate.finite_array("point", p)
         self._check(p)
-        return np.asarray(self.grad(p), dtype=np.float64)
+        return np.asarray(self.gradient_formula(p), dtype=np.float64)
 
     def hessian(self, p) -> np.ndarray:
         """Analytic Hessian at a single point, shape (dim, dim).
@@ -80,7 +80,7 @@ class TestFunction:
         Introduced in lesson 01.
         """
         p = validate.finite_array("point", p, shape=(self.dim,))
-        return np.asarray(self.hess(p), dtype=np.float64)
+        return np.asarray(self.hessian_formula(p), dtype=np.float64)
 
     @property
     def global_minimum(self) -> np.ndarray | None:
@@ -111,8 +111,8 @@ def quadratic_1d(curvature: float = 1.0, center: float = 0.0) -> TestFunction:
         name=f"quadratic (curvature {c:g})",
         dim=1,
         value=lambda p: 0.5 * c * (p[0] - center) ** 2,
-        grad=lambda p: np.stack([c * (p[0] - center)]),
-        hess=lambda p: np.array([[c]]),
+        gradient_formula=lambda p: np.stack([c * (p[0] - center)]),
+        hessian_formula=lambda p: np.array([[c]]),
         minima=(np.array([float(center)]),),
         bounds=((center - 3.0, center + 3.0),),
         curvature=c,
@@ -146,8 +146,8 @@ def double_well(tilt: float = 1.0) -> TestFunction:
         name="tilted double well",
         dim=1,
         value=lambda p: p[0] ** 4 - 3 * p[0] ** 2 + tilt * p[0],
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=tuple(_newton(grad, hess, [m]) for m in minima),
         bounds=((-2.2, 2.2),),
         formula=rf"L(\theta) = \theta^4 - 3\theta^2 + {tilt:g}\,\theta",
@@ -185,8 +185,8 @@ def quadratic(A, b=(0.0, 0.0), *, name: str = "quadratic", bounds=None) -> TestF
         name=name,
         dim=2,
         value=value,
-        grad=grad,
-        hess=lambda p: A.copy(),
+        gradient_formula=grad,
+        hessian_formula=lambda p: A.copy(),
         minima=(minimum,),
         bounds=bounds or ((minimum[0] - 3, minimum[0] + 3), (minimum[1] - 3, minimum[1] + 3)),
         curvature=float(eigenvalues[-1]),
@@ -248,8 +248,8 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         name="Rosenbrock",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=(np.array([a, a * a]),),
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
         formula=rf"L(x, y) = ({a:g} - x)^2 + {b:g}\,(y - x^2)^2",
@@ -265,8 +265,8 @@ def saddle() -> TestFunction:
         name="saddle",
         dim=2,
         value=lambda p: p[0] ** 2 - p[1] ** 2,
-        grad=lambda p: np.stack([2 * p[0], -2 * p[1]]),
-        hess=lambda p: np.diag([2.0, -2.0]),
+        gradient_formula=lambda p: np.stack([2 * p[0], -2 * p[1]]),
+        hessian_formula=lambda p: np.diag([2.0, -2.0]),
         minima=(),
         saddles=(np.zeros(2),),
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
@@ -300,8 +300,8 @@ def several_minima(tilt_x: float = 1.0, tilt_y: float = 0.5) -> TestFunction:
         name="several minima",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=polish([(x, y) for x in xs_min for y in ys_min]),
         saddles=polish(
             [(x, y) for x in xs_min for y in ys_max] + [(x, y) for x in xs_max for y in ys_min]
@@ -338,8 +338,8 @@ def himmelblau() -> TestFunction:
         name="Himmelblau",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=tuple(_newton(grad, hess, m) for m in approximate),
         saddles=tuple(_newton(grad, hess, s) for s in approximate_saddles),
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
