@@ -154,19 +154,3 @@ class CappedWriter(io.TextIOBase):
 
     def getvalue(self) -> str:
         return "".join(self.kept)
-
-
-def _is_blocked(name: str, blocked) -> bool:
-    return name in blocked or name.startswith(tuple(b + "." for b in blocked))
-
-
-class _Blocker:
-    """Import hook refusing the blocked packages inside a child."""
-
-    def __init__(self, blocked):
-        self.blocked = tuple(blocked)
-
-    def find_spec(self, name, path=None, target=None):
-        if _is_blocked(name, self.blocked):
-            raise ImportError(f"{name} is not available while a submission is graded")
-        return None
