@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from gdcourse import checks, tasks
+from gdcourse import checks
+from gdcourse.grading import tasks
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from gdcourse.notebooks import execute
+from gdcourse.authoring.notebooks import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_GOAL = {"13_capstone"}  # lessons with a goal in seconds, not a ratio to the floor

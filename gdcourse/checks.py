@@ -1,4 +1,4 @@
-"""One-line checks for exercise notebooks: `check("gd_step", gd_step)`.
+"""One-line checks for exercise notebooks: `check("gd_step", gd_step)` (every exercise).
 
 The check calls the learner's function on the task's public probes (with a time
 limit), compares with the oracle, and prints ✓ or ✗ with a hint that names the likely
@@ -7,14 +7,17 @@ mistake. The learner's own errors are reported in a short form, never re-raised.
 
 from __future__ import annotations
 
-from . import judge, tasks
+from .grading import judge, tasks
+from .grading.collect import collect
+
+__all__ = ["check", "evaluate"]
 
 
 def evaluate(task_id: str, obj) -> judge.Verdict:
     """Judge `obj` on the public probes of a task and return the verdict."""
     task = tasks.get(task_id)
     probes = [dict(p) for p in task.public]
-    answers = [judge.collect(task.call, obj, p, task.seconds) for p in probes]
+    answers = [collect(task.call, obj, p, task.seconds) for p in probes]
     return judge.judge(task, probes, answers)
 
 

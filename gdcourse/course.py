@@ -8,12 +8,29 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+__all__ = [
+    "NOTEBOOKS",
+    "lessons",
+    "lesson_title",
+    "PACKAGES",
+    "PYTHON",
+    "CONSTRAINTS",
+    "parse_pins",
+    "pinned_versions",
+    "public_version",
+    "environment",
+    "accelerator",
+]
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _LESSON_NAME = re.compile(r"^(\d\d)_\w+\.ipynb$")
 
 
 def lessons(folder: str | Path = NOTEBOOKS) -> list[tuple[str, str, str]]:
-    """(number, title, file name) of every lesson, read from the notebooks' first heading."""
+    """(number, title, file name) of every lesson, read from the notebooks' first heading.
+
+    Introduced in lesson 00.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder must be a directory of lesson notebooks, got {str(folder)!r}")
@@ -88,6 +105,8 @@ def environment(path: str | Path = CONSTRAINTS) -> list[tuple[str, str, str, boo
     outputs were made with. Versions are compared without local labels (a CPU or CUDA build of
     the same torch release is the same torch), and only the public version is reported, so a
     correct install prints the same lines on every machine.
+
+    Introduced in lesson 00.
     """
     pins = pinned_versions(path)
     python = ".".join(platform.python_version_tuple()[:2])
@@ -103,7 +122,10 @@ def environment(path: str | Path = CONSTRAINTS) -> list[tuple[str, str, str, boo
 
 
 def accelerator() -> str:
-    """Which accelerator torch sees. It differs from machine to machine, and no lesson needs one."""
+    """Which accelerator torch sees. It differs from machine to machine, and no lesson needs one.
+
+    Introduced in lesson 00.
+    """
     import torch
 
     if torch.cuda.is_available():

@@ -11,6 +11,17 @@ import numpy as np
 
 from . import validate
 
+__all__ = [
+    "LINE_SLOPE",
+    "LINE_INTERCEPT",
+    "REGRESSION_W",
+    "REGRESSION_B",
+    "two_point",
+    "noisy_line",
+    "regression5",
+    "MiniBatches",
+]
+
 # True parameters of the generated data sets, so lessons can compare what was learned.
 LINE_SLOPE, LINE_INTERCEPT = 2.0, 1.0
 REGRESSION_W = np.array([2.0, -1.0, 0.5, 3.0, -2.0])
@@ -18,7 +29,10 @@ REGRESSION_B = 0.7
 
 
 def two_point() -> tuple[np.ndarray, np.ndarray]:
-    """The worked example's table: x = [1, 2], y = [2, 4] (exactly y = 2x)."""
+    """The worked example's table: x = [1, 2], y = [2, 4] (exactly y = 2x).
+
+    Introduced in lesson 02.
+    """
     return np.array([1.0, 2.0]), np.array([2.0, 4.0])
 
 
@@ -32,7 +46,10 @@ def noisy_line(
     high: float = 2.0,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """n evenly spaced x on [low, high] and y = slope·x + intercept + N(0, noise²)."""
+    """n evenly spaced x on [low, high] and y = slope·x + intercept + N(0, noise²).
+
+    Introduced in lesson 01.
+    """
     n = validate.count("n", n, minimum=2)
     validate.positive("noise", noise, allow_zero=True)
     if not high > low:
@@ -51,7 +68,10 @@ def regression5(
     noise: float = 0.1,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """X ~ N(0, 1) of shape (n, 5) and y = X·w + b + N(0, noise²), the mini-batch lessons' data."""
+    """X ~ N(0, 1) of shape (n, 5) and y = X·w + b + N(0, noise²), the mini-batch lessons' data.
+
+    Introduced in lesson 04.
+    """
     n = validate.count("n", n, minimum=1)
     w = validate.finite_array("w", w)
     if w.ndim != 1:
@@ -69,6 +89,8 @@ class MiniBatches:
     Each `for batch in MiniBatches(X, y, batch_size=32)` loop is one epoch. Indexing
     every array once per epoch and then taking contiguous slices (views) is what makes
     this much faster than a DataLoader, which collates one example at a time.
+
+    Introduced in lesson 04.
     """
 
     def __init__(

@@ -17,6 +17,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import validate
+
+__all__ = [
+    "LABELS",
+    "SEGMENTS",
+    "DIVERGE_FACTOR",
+    "BLOWUP",
+    "STRUCTURE",
+    "STALL",
+    "MIN_NOISE_POINTS",
+    "ADVICE",
+    "Diagnosis",
+    "segment_medians",
+    "wiggle",
+    "diagnose",
+]
+
 LABELS = (
     "nan",
     "diverging",
@@ -81,6 +98,8 @@ class Diagnosis:
     `reason` is one sentence with the numbers the deciding rule looked at; `evidence`
     holds every statistic that was computed (rounded to 4 significant digits), so the
     verdict can be checked by hand.
+
+    Introduced in lesson 06, as what diagnose() returns.
     """
 
     label: str
@@ -131,14 +150,6 @@ def _short(value, limit: int = 80) -> str:
     """repr(value), cut to `limit` characters so an error message stays readable."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + " ...]"
-
-
-def _threshold(name: str, value, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value <= minimum:
-        raise ValueError(f"{name} must be > {minimum:g}, got {value!r}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -245,13 +256,17 @@ def diagnose(
     7. **noisy**: the wiggles' scatter is above noise_tol but they look random.
     8. **slow**: the loss is still falling but has fallen less than min_drop overall.
     9. **healthy**: none of the above: it fell at least min_drop× and is smooth.
+
+    Introduced in lesson 06.
     """
     L = _history("losses", losses)
     V = None if val_losses is None else _history("val_losses", val_losses)
-    flat_tol = _threshold("flat_tol", flat_tol)
-    min_drop = _threshold("min_drop", min_drop, minimum=1.0)
-    noise_tol = _threshold("noise_tol", noise_tol)
-    overfit_tol = _threshold("overfit_tol", overfit_tol)
+    flat_tol = validate.positive("flat_tol", flat_tol)
+    min_drop = validate.positive("min_drop", min_drop)
+    if min_drop <= 1:  # a drop factor: 1 would call any curve that fell at all healthy
+        raise ValueError(f"min_drop must be > 1, got {min_drop!r}")
+    noise_tol = validate.positive("noise_tol", noise_tol)
+    overfit_tol = validate.positive("overfit_tol", overfit_tol)
 
     # 1. nan -----------------------------------------------------------------------
     bad = ~np.isfinite(L)

@@ -8,11 +8,34 @@ asked 30 times a second, and is unit-tested like the rest of the package.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
 from . import data, functions, optim, rates, validate
+
+__all__ = [
+    "lr_regime",
+    "nearest_minimum",
+    "curvature_at_minimum",
+    "gd_path",
+    "optimizer_settings",
+    "optimizer_path",
+    "torch_step",
+    "functional_step",
+    "test_function",
+    "momentum_path",
+    "momentum_grid",
+    "SCHEDULERS",
+    "torch_scheduler",
+    "schedule_run",
+    "batch_data",
+    "mse_gradient",
+    "minibatch_gradients",
+    "sgd_losses",
+    "mse_of_weights",
+]
 
 # ------------------------------------------------------------------ learning rate, 1-D
 
@@ -60,44 +83,44 @@ def gd_path(fn, start, lr, steps: int) -> optim.Trajectory:
 
 # ------------------------------------------------------------------- optimisers, 2-D
 
-OPTIMIZERS = ("SGD", "momentum", "Nesterov", "Adagrad", "RMSprop", "Adam")
+
+def optimizer_settings(
+    name: str, *, lr, beta=0.9, beta2=0.999
+) -> tuple[type[optim.Optimizer], dict]:
+    """The class of the optimiser called `name` (a key of optim.OPTIMIZERS) and its arguments
+    for these knob values: beta and beta2 put in where the table has optim.BETA and
+    optim.BETA2. ValueError names what is wrong."""
+    cls, settings = _entry(name)
+    knobs = {
+        optim.BETA: validate.in_range("beta", beta, 0.0, 1.0),
+        optim.BETA2: validate.in_range("beta2", beta2, 0.0, 1.0),
+    }
+    if settings.get("nesterov") and knobs[optim.BETA] == 0:
+        raise ValueError(f"{name} needs beta > 0 (torch requires momentum > 0)")
+    kwargs = {key: _put_knobs(value, knobs) for key, value in settings.items()}
+    return cls, {"lr": validate.positive("lr", lr), **kwargs}
 
 
-def _settings(name: str, lr, beta, beta2) -> tuple[float, float, float]:
-    """(lr, beta, beta2) checked for the optimiser `name`; ValueError names what is wrong."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    lr = validate.positive("lr", lr)
-    beta = validate.in_range("beta", beta, 0.0, 1.0)
-    beta2 = validate.in_range("beta2", beta2, 0.0, 1.0)
-    if beta == 0 and name == "Nesterov":
-        raise ValueError("Nesterov needs beta > 0 (torch requires momentum > 0)")
-    return lr, beta, beta2
+def _entry(name: str) -> tuple[type[optim.Optimizer], dict]:
+    """optim.OPTIMIZERS[name], or ValueError listing the names."""
+    if name not in optim.OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(optim.OPTIMIZERS)}, got {name!r}")
+    return optim.OPTIMIZERS[name]
 
 
-def torch_optimizer(name: str, params, *, lr: float, beta: float = 0.9, beta2: float = 0.999):
-    """A real torch.optim optimiser by its explorer name.
-
-    beta is the momentum of momentum / Nesterov and Adam's β₁; beta2 is RMSprop's
-    smoothing constant α and Adam's β₂ (the same role: the average of g²).
-    """
-    import torch
-
-    lr, beta, beta2 = _settings(name, lr, beta, beta2)
-    if name == "SGD":
-        return torch.optim.SGD(params, lr=lr)
-    if name in ("momentum", "Nesterov"):
-        return torch.optim.SGD(params, lr=lr, momentum=beta, nesterov=name == "Nesterov")
-    if name == "Adagrad":
-        return torch.optim.Adagrad(params, lr=lr)
-    if name == "RMSprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=beta2)
-    return torch.optim.Adam(params, lr=lr, betas=(beta, beta2))
+def _put_knobs(value, knobs: dict):
+    """A setting of the table with each knob's name replaced by its value."""
+    if isinstance(value, tuple):
+        return tuple(_put_knobs(v, knobs) for v in value)
+    return knobs[value] if isinstance(value, str) else value
 
 
-def _uses(name: str) -> tuple[bool, bool]:
-    """Whether the optimiser called `name` reads beta, and beta2."""
-    return name in ("momentum", "Nesterov", "Adam"), name in ("RMSprop", "Adam")
+def _knobs_read(settings: dict) -> set[str]:
+    """The knobs an entry of optim.OPTIMIZERS reads: the strings among its settings."""
+    values = [
+        v for value in settings.values() for v in (value if isinstance(value, tuple) else [value])
+    ]
+    return {v for v in values if isinstance(v, str)}
 
 
 def optimizer_path(
@@ -112,19 +135,20 @@ def optimizer_path(
     steps: int = 60,
     seed: int = 0,
 ) -> optim.Trajectory:
-    """The path of torch.optim's `name` on the test function called `function`.
+    """The path of torch.optim's `name` (a key of optim.OPTIMIZERS) on the test function
+    called `function`.
 
     Cached on the arguments an optimiser actually reads, so moving β leaves the SGD
     and Adagrad paths alone; noise > 0 adds seeded Gaussian noise to every gradient.
     """
-    uses_beta, uses_beta2 = _uses(name)
+    reads = _knobs_read(_entry(name)[1])
     key = (
         function,
         name,
         tuple(float(v) for v in np.atleast_1d(start)),
         float(lr),
-        float(beta) if uses_beta else None,
-        float(beta2) if uses_beta2 else None,
+        float(beta) if optim.BETA in reads else None,
+        float(beta2) if optim.BETA2 in reads else None,
         float(noise),
         int(steps),
         int(seed),
@@ -133,137 +157,104 @@ def optimizer_path(
 
 
 def torch_step(name: str, p, *, lr: float, beta: float = 0.9, beta2: float = 0.999):
-    """A function g -> None doing one step of torch.optim's `name` on the tensor p in place.
+    """A function g -> None doing one step of torch.optim's `name` (a key of
+    optim.OPTIMIZERS) with these knob values on the tensor p in place: functional_step
+    with the settings of optimizer_settings(name, ...)."""
+    cls, kwargs = optimizer_settings(name, lr=lr, beta=beta, beta2=beta2)
+    return functional_step(cls(**kwargs), p)
+
+
+def functional_step(s: optim.Optimizer, p):
+    """A function g -> None doing one step of the torch.optim class that `s` mirrors, with
+    s's settings (all of them: s is a reference optimiser, used only for its settings),
+    on the tensor p in place.
 
     It calls torch.optim's own functional implementation (torch.optim.sgd.sgd,
-    adagrad.adagrad, rmsprop.rmsprop, adam.adam: the code the optimiser classes run
-    in their step()), with the classes' default settings and their state, without the
-    per-call hooks and profiling of Optimizer.step, which cost more than the arithmetic
-    on a 2-vector. tests/test_explore.py checks it against the classes step for step.
+    adagrad.adagrad, rmsprop.rmsprop, adam.adam: the code the optimiser classes run in
+    their step()), by keyword, with the state the class would keep, without the per-call
+    hooks and profiling of Optimizer.step, which cost more than the arithmetic on a
+    2-vector. tests/learn/test_explore.py checks it against the classes step for step.
     """
     import torch
     from torch.optim import adagrad, adam, rmsprop, sgd
 
-    lr, beta, beta2 = _settings(name, lr, beta, beta2)
+    cls = type(s)
     zeros = lambda: torch.zeros_like(p)  # noqa: E731
-    step = [torch.tensor(0.0, dtype=p.dtype)]
-    if name in ("SGD", "momentum", "Nesterov"):
-        buffer = [None]
-        momentum = 0.0 if name == "SGD" else beta
+    steps = [torch.tensor(0.0, dtype=p.dtype)]  # the step count, which torch keeps in a tensor
+    # For each class: its function, the name it gives the gradients, the state the class
+    # keeps (lists torch updates in place), and the settings besides lr, weight_decay and
+    # maximize, which all four take.
+    if cls is optim.SGD:
+        call, grads = sgd.sgd, "d_p_list"
+        state = {"momentum_buffer_list": [None]}
+        settings = {"momentum": s.momentum, "dampening": s.dampening, "nesterov": s.nesterov}
+    elif cls is optim.Adagrad:
+        call, grads = adagrad.adagrad, "grads"
+        state = {
+            "state_sums": [torch.full_like(p, s.initial_accumulator_value)],
+            "state_steps": steps,
+        }
+        settings = {"lr_decay": s.lr_decay, "eps": s.eps}
+    elif cls is optim.RMSprop:
+        call, grads = rmsprop.rmsprop, "grads"
+        state = {
+            "square_avgs": [zeros()],
+            "grad_avgs": [zeros()] if s.centered else [],
+            "momentum_buffer_list": [zeros()] if s.momentum > 0 else [],
+            "state_steps": steps,
+        }
+        settings = {"alpha": s.alpha, "eps": s.eps, "momentum": s.momentum, "centered": s.centered}
+    elif cls is optim.Adam:
+        call, grads = adam.adam, "grads"
+        state = {
+            "exp_avgs": [zeros()],
+            "exp_avg_sqs": [zeros()],
+            "max_exp_avg_sqs": [zeros()] if s.amsgrad else [],
+            "state_steps": steps,
+        }
+        beta1, beta2 = s.betas
+        settings = {"amsgrad": s.amsgrad, "beta1": beta1, "beta2": beta2, "eps": s.eps}
+    else:
+        raise ValueError(f"functional_step has no functional call for {cls.__name__}")
+    kwargs = {"params": [p], "foreach": False, "lr": s.lr, "weight_decay": s.weight_decay}
+    kwargs |= {"maximize": s.maximize, **state, **settings}
 
-        def go(g):
-            sgd.sgd(
-                [p],
-                [g],
-                buffer,
-                weight_decay=0.0,
-                momentum=momentum,
-                lr=lr,
-                dampening=0.0,
-                nesterov=name == "Nesterov",
-                maximize=False,
-                foreach=False,
-            )
-
-    elif name == "Adagrad":
-        sums = [zeros()]
-
-        def go(g):
-            adagrad.adagrad(
-                [p],
-                [g],
-                sums,
-                step,
-                foreach=False,
-                lr=lr,
-                weight_decay=0.0,
-                lr_decay=0.0,
-                eps=1e-10,
-                maximize=False,
-            )
-
-    elif name == "RMSprop":
-        squares = [zeros()]
-
-        def go(g):
-            rmsprop.rmsprop(
-                [p],
-                [g],
-                squares,
-                [],
-                [],
-                step,
-                foreach=False,
-                lr=lr,
-                alpha=beta2,
-                eps=1e-8,
-                weight_decay=0.0,
-                momentum=0.0,
-                centered=False,
-            )
-
-    else:  # Adam
-        first, second = [zeros()], [zeros()]
-
-        def go(g):
-            adam.adam(
-                [p],
-                [g],
-                first,
-                second,
-                [],
-                step,
-                foreach=False,
-                amsgrad=False,
-                beta1=beta,
-                beta2=beta2,
-                lr=lr,
-                weight_decay=0.0,
-                eps=1e-8,
-                maximize=False,
-            )
+    def go(g):
+        call(**kwargs, **{grads: [g]})
 
     return go
 
 
 @lru_cache(maxsize=512)
 def _cached_path(function, name, start, lr, beta, beta2, noise, steps, seed):
-    """The loop of optim.run_torch(..., analytic=True), lean enough for a slider.
+    """optimizer_path's work: optim.run_steps with torch_step moving the point.
 
-    No autograd and no per-step loss: the gradient comes from the function's formula,
-    torch.optim's functional step moves the point, the losses of all points are
-    evaluated at once at the end, and the path stops at the first point that is not
-    finite or leaves the 1e6 ball (dropped if not finite).
+    The gradient comes from the function's formula (fn.gradient), as in
+    optim.run_torch(..., analytic=True), with the same seeded noise; torch_step replaces
+    the optimiser object, whose step() costs more than the arithmetic on a 2-vector.
     """
     import torch
 
     fn = test_function(function)
-    kwargs = {"lr": lr}
+    knobs = {"lr": lr}
     if beta is not None:
-        kwargs["beta"] = beta
+        knobs["beta"] = beta
     if beta2 is not None:
-        kwargs["beta2"] = beta2
+        knobs["beta2"] = beta2
     p = torch.tensor(start, dtype=torch.float64)
-    step = torch_step(name, p, **kwargs)
+    step = torch_step(name, p, **knobs)
     generator = torch.Generator().manual_seed(seed)
-    points = np.empty((steps + 1, len(start)))
-    points[0] = start
     current = p.numpy()  # shares memory with p
-    diverged, last = False, steps
-    with np.errstate(over="ignore", invalid="ignore"), torch.no_grad():
-        for t in range(steps):
-            g = torch.from_numpy(fn.grad(points[t]))
-            if noise > 0:
-                g += noise * torch.randn(p.shape, generator=generator, dtype=torch.float64)
-            step(g)
-            points[t + 1] = current
-            if not np.isfinite(current).all() or np.abs(current).max() > 1e6:
-                diverged, last = True, t + 1
-                break
-        losses = fn(points[: last + 1].T)
-    keep = last + 1 if np.isfinite(losses[-1]) and np.all(np.isfinite(points[last])) else last
-    lrs = np.full(keep - 1, lr)
-    return optim.Trajectory(points[:keep].copy(), losses[:keep].copy(), lrs, diverged)
+
+    def take_step(t, point):
+        g = torch.from_numpy(fn.gradient(point))
+        if noise > 0:
+            g += noise * torch.randn(p.shape, generator=generator, dtype=torch.float64)
+        step(g)
+        return lr, current.copy()
+
+    with torch.no_grad():
+        return optim.run_steps(fn, np.array(start), take_step, steps, max_norm=1e6)
 
 
 @lru_cache(maxsize=16)
@@ -279,7 +270,7 @@ test_function.__test__ = False  # a factory, not a pytest test
 
 def momentum_path(lr, beta, mu, L, *, steps: int = 60, start=(1.0, 1.0)) -> optim.Trajectory:
     """torch's heavy ball (SGD with momentum β) on ½(mu·x₁² + L·x₂²) from `start`."""
-    mu, L = rates._curvatures(mu, L)
+    mu, L = validate.curvatures(mu, L)
     fn = functions.quadratic(np.diag([mu, L]), bounds=((-1.5, 1.5), (-1.5, 1.5)))
     opt = optim.SGD(lr=lr, momentum=beta) if beta > 0 else optim.SGD(lr=lr)
     return optim.run(fn, np.asarray(start, dtype=np.float64), opt, steps, max_norm=1e6)
@@ -291,7 +282,7 @@ def momentum_grid(mu, L, *, size: int = 160, beta_max: float = 0.99):
     η runs over [0, 4/L], which holds every convergent pair (momentum converges only
     for η < 2(1 + β)/L); β over [0, beta_max]. Returns (lrs, betas, rates[β, η]).
     """
-    mu, L = rates._curvatures(mu, L)
+    mu, L = validate.curvatures(mu, L)
     size = validate.count("size", size, minimum=2)
     lrs = np.linspace(0.0, 4.0 / L, size)
     betas = np.linspace(0.0, beta_max, size)
@@ -300,55 +291,70 @@ def momentum_grid(mu, L, *, size: int = 160, beta_max: float = 0.99):
 
 # -------------------------------------------------------------------------- schedules
 
-SCHEDULERS = (
-    "constant",
-    "StepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
-    "warmup + cosine",
-    "OneCycleLR",
-    "ReduceLROnPlateau",
-)
+
+def _warmup_cosine(sch, opt, k):
+    """LinearLR from 1 % up for `period` steps (at most steps − 1), then a cosine to eta_min."""
+    warm = min(k["period"], k["steps"] - 1)
+    return sch.SequentialLR(
+        opt,
+        [
+            sch.LinearLR(opt, start_factor=0.01, total_iters=warm),
+            sch.CosineAnnealingLR(opt, T_max=k["steps"] - warm, eta_min=k["eta_min"]),
+        ],
+        milestones=[warm],
+    )
+
+
+def _one_cycle(sch, opt, k):
+    """OneCycleLR peaking at the optimiser's lr after `period` steps (1 % to 99 % of the run)."""
+    pct = min(max(k["period"] / k["steps"], 0.01), 0.99)
+    lr = opt.param_groups[0]["lr"]
+    return sch.OneCycleLR(opt, max_lr=lr, total_steps=k["steps"], pct_start=pct)
+
+
+# The schedules the schedule explorer offers, each named once with its settings: the knobs
+# it reads, and a function (torch.optim.lr_scheduler, optimizer, knobs) -> the scheduler.
+# The knobs: gamma is StepLR's and ExponentialLR's factor, ReduceLROnPlateau's `factor`;
+# period is StepLR's step_size, the warm-up length, OneCycleLR's rising phase,
+# ReduceLROnPlateau's patience; eta_min is the floor of the cosine schedules; steps, the
+# length of the run, is always given.
+SCHEDULERS: dict[str, tuple[tuple[str, ...], Callable]] = {
+    "constant": ((), lambda sch, opt, k: sch.LambdaLR(opt, lambda t: 1.0)),
+    "StepLR": (
+        ("gamma", "period"),
+        lambda sch, opt, k: sch.StepLR(opt, step_size=k["period"], gamma=k["gamma"]),
+    ),
+    "ExponentialLR": (("gamma",), lambda sch, opt, k: sch.ExponentialLR(opt, gamma=k["gamma"])),
+    "CosineAnnealingLR": (
+        ("eta_min",),
+        lambda sch, opt, k: sch.CosineAnnealingLR(opt, T_max=k["steps"], eta_min=k["eta_min"]),
+    ),
+    "warmup + cosine": (("period", "eta_min"), _warmup_cosine),
+    "OneCycleLR": (("period",), _one_cycle),
+    "ReduceLROnPlateau": (
+        ("gamma", "period"),
+        lambda sch, opt, k: sch.ReduceLROnPlateau(
+            opt, factor=min(k["gamma"], 0.99), patience=k["period"]
+        ),
+    ),
+}
 
 
 def torch_scheduler(name: str, opt, *, steps: int, gamma: float, period: int, eta_min: float):
-    """A real torch.optim.lr_scheduler by its explorer name, stepped once per batch.
+    """A real torch.optim.lr_scheduler by its explorer name (a key of SCHEDULERS), stepped
+    once per batch, with the knob values given (those it does not read are still checked)."""
+    from torch.optim import lr_scheduler
 
-    gamma: StepLR's and ExponentialLR's factor, ReduceLROnPlateau's `factor`.
-    period: StepLR's step_size, the warmup length, OneCycleLR's rising phase,
-        ReduceLROnPlateau's patience. eta_min: the floor of the cosine schedules.
-    """
-    from torch.optim import lr_scheduler as sch
-
-    steps = validate.count("steps", steps, minimum=2)
-    period = validate.count("period", period)
-    gamma = validate.in_range("gamma", gamma, 0.0, 1.0, high_open=False)
-    eta_min = validate.positive("eta_min", eta_min, allow_zero=True)
-    if name == "constant":
-        return sch.LambdaLR(opt, lambda t: 1.0)
-    if name == "StepLR":
-        return sch.StepLR(opt, step_size=period, gamma=gamma)
-    if name == "ExponentialLR":
-        return sch.ExponentialLR(opt, gamma=gamma)
-    if name == "CosineAnnealingLR":
-        return sch.CosineAnnealingLR(opt, T_max=steps, eta_min=eta_min)
-    if name == "warmup + cosine":
-        warm = min(period, steps - 1)
-        return sch.SequentialLR(
-            opt,
-            [
-                sch.LinearLR(opt, start_factor=0.01, total_iters=warm),
-                sch.CosineAnnealingLR(opt, T_max=steps - warm, eta_min=eta_min),
-            ],
-            milestones=[warm],
-        )
-    if name == "OneCycleLR":
-        lr = opt.param_groups[0]["lr"]
-        pct = min(max(period / steps, 0.01), 0.99)
-        return sch.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=pct)
-    if name == "ReduceLROnPlateau":
-        return sch.ReduceLROnPlateau(opt, factor=min(gamma, 0.99), patience=period)
-    raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
+    if name not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
+    knobs = {
+        "steps": validate.count("steps", steps, minimum=2),
+        "period": validate.count("period", period),
+        "gamma": validate.in_range("gamma", gamma, 0.0, 1.0, high_open=False),
+        "eta_min": validate.positive("eta_min", eta_min, allow_zero=True),
+    }
+    _, build = SCHEDULERS[name]
+    return build(lr_scheduler, opt, knobs)
 
 
 def schedule_run(
@@ -385,7 +391,7 @@ def schedule_run(
             theta.grad = torch.from_numpy(2.0 / batch_size * (xb.T @ residual))
             lrs[t] = opt.param_groups[0]["lr"]
             opt.step()
-            if name == "ReduceLROnPlateau":
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(float(np.mean(residual**2)))
             else:
                 scheduler.step()

@@ -14,18 +14,37 @@ import numpy as np
 
 from . import validate
 
+__all__ = [
+    "TestFunction",
+    "quadratic_1d",
+    "double_well",
+    "quadratic",
+    "bowl",
+    "ravine",
+    "rosenbrock",
+    "saddle",
+    "several_minima",
+    "himmelblau",
+    "FUNCTIONS",
+    "get",
+]
+
 
 @dataclass(frozen=True)
 class TestFunction:
-    """A differentiable function with what the lessons need to know about it."""
+    """A differentiable function with what the lessons need to know about it.
+
+    Introduced in lesson 01; lesson 11 builds one by hand.
+    """
 
     __test__ = False  # not a pytest test class, despite the name
 
     name: str
     dim: int
+    # The bare formulas, unchecked: call fn(p), fn.gradient(p) and fn.hessian(p) instead.
     value: Callable
-    grad: Callable
-    hess: Callable
+    gradient_formula: Callable
+    hessian_formula: Callable
     minima: tuple[np.ndarray, ...]
     bounds: tuple[tuple[float, float], ...]
     saddles: tuple[np.ndarray, ...] = ()
@@ -34,7 +53,7 @@ class TestFunction:
     extra: dict = field(default_factory=dict)
 
     def _check(self, p):
-        shape = tuple(getattr(p, "shape", np.shape(p)))
+        shape = tuple(p.shape if hasattr(p, "shape") else np.shape(p))
         if not shape or shape[0] != self.dim:
             raise ValueError(
                 f"point for {self.name} must have {self.dim} coordinate(s) on its first axis, "
@@ -47,15 +66,21 @@ class TestFunction:
         return self.value(p)
 
     def gradient(self, p) -> np.ndarray:
-        """Analytic gradient at p, shape (dim, ...) like p."""
+        """Analytic gradient at p, shape (dim, ...) like p.
+
+        Introduced in lesson 01.
+        """
         p = validate.finite_array("point", p)
         self._check(p)
-        return np.asarray(self.grad(p), dtype=np.float64)
+        return np.asarray(self.gradient_formula(p), dtype=np.float64)
 
     def hessian(self, p) -> np.ndarray:
-        """Analytic Hessian at a single point, shape (dim, dim)."""
+        """Analytic Hessian at a single point, shape (dim, dim).
+
+        Introduced in lesson 01.
+        """
         p = validate.finite_array("point", p, shape=(self.dim,))
-        return np.asarray(self.hess(p), dtype=np.float64)
+        return np.asarray(self.hessian_formula(p), dtype=np.float64)
 
     @property
     def global_minimum(self) -> np.ndarray | None:
@@ -77,14 +102,17 @@ def _newton(grad, hess, start, steps: int = 30) -> np.ndarray:
 
 
 def quadratic_1d(curvature: float = 1.0, center: float = 0.0) -> TestFunction:
-    """L(θ) = (c/2)(θ − center)²: gradient descent converges for η < 2/c."""
+    """L(θ) = (c/2)(θ − center)²: gradient descent converges for η < 2/c.
+
+    Introduced in lesson 01.
+    """
     c = validate.positive("curvature", curvature)
     return TestFunction(
         name=f"quadratic (curvature {c:g})",
         dim=1,
         value=lambda p: 0.5 * c * (p[0] - center) ** 2,
-        grad=lambda p: np.stack([c * (p[0] - center)]),
-        hess=lambda p: np.array([[c]]),
+        gradient_formula=lambda p: np.stack([c * (p[0] - center)]),
+        hessian_formula=lambda p: np.array([[c]]),
         minima=(np.array([float(center)]),),
         bounds=((center - 3.0, center + 3.0),),
         curvature=c,
@@ -102,7 +130,10 @@ def _quartic_critical_points(tilt: float) -> tuple[list[float], list[float]]:
 
 
 def double_well(tilt: float = 1.0) -> TestFunction:
-    """L(θ) = θ⁴ − 3θ² + tilt·θ: non-convex, a shallow local and a deeper global minimum."""
+    """L(θ) = θ⁴ − 3θ² + tilt·θ: non-convex, a shallow local and a deeper global minimum.
+
+    Introduced in lesson 01.
+    """
     minima, _ = _quartic_critical_points(tilt)
 
     def grad(p):
@@ -115,8 +146,8 @@ def double_well(tilt: float = 1.0) -> TestFunction:
         name="tilted double well",
         dim=1,
         value=lambda p: p[0] ** 4 - 3 * p[0] ** 2 + tilt * p[0],
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=tuple(_newton(grad, hess, [m]) for m in minima),
         bounds=((-2.2, 2.2),),
         formula=rf"L(\theta) = \theta^4 - 3\theta^2 + {tilt:g}\,\theta",
@@ -127,7 +158,10 @@ def double_well(tilt: float = 1.0) -> TestFunction:
 
 
 def quadratic(A, b=(0.0, 0.0), *, name: str = "quadratic", bounds=None) -> TestFunction:
-    """L(θ) = ½ θᵀAθ − bᵀθ for a symmetric positive-definite 2×2 matrix A."""
+    """L(θ) = ½ θᵀAθ − bᵀθ for a symmetric positive-definite 2×2 matrix A.
+
+    Introduced in lesson 02.
+    """
     A = validate.finite_array("A", A, shape=(2, 2))
     b = validate.finite_array("b", b, shape=(2,))
     if not np.allclose(A, A.T):
@@ -151,8 +185,8 @@ def quadratic(A, b=(0.0, 0.0), *, name: str = "quadratic", bounds=None) -> TestF
         name=name,
         dim=2,
         value=value,
-        grad=grad,
-        hess=lambda p: A.copy(),
+        gradient_formula=grad,
+        hessian_formula=lambda p: A.copy(),
         minima=(minimum,),
         bounds=bounds or ((minimum[0] - 3, minimum[0] + 3), (minimum[1] - 3, minimum[1] + 3)),
         curvature=float(eigenvalues[-1]),
@@ -167,7 +201,10 @@ def quadratic(A, b=(0.0, 0.0), *, name: str = "quadratic", bounds=None) -> TestF
 
 
 def bowl() -> TestFunction:
-    """L(x, y) = ½(x² + y²): round contours, the easy case."""
+    """L(x, y) = ½(x² + y²): round contours, the easy case.
+
+    Introduced in lesson 11.
+    """
     return quadratic(np.eye(2), name="bowl", bounds=((-3, 3), (-3, 3)))
 
 
@@ -175,6 +212,8 @@ def ravine(condition: float = 10.0, angle: float = 0.0) -> TestFunction:
     """An ill-conditioned quadratic with Hessian eigenvalues 1 and `condition`.
 
     `angle` (radians) rotates the ravine so it is not aligned with the axes.
+
+    Introduced in lesson 08.
     """
     kappa = validate.positive("condition", condition)
     if kappa < 1:
@@ -187,7 +226,10 @@ def ravine(condition: float = 10.0, angle: float = 0.0) -> TestFunction:
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
-    """L(x, y) = (a − x)² + b(y − x²)²: a curved valley with its minimum at (a, a²)."""
+    """L(x, y) = (a − x)² + b(y − x²)²: a curved valley with its minimum at (a, a²).
+
+    Introduced in lesson 10.
+    """
     b = validate.positive("b", b)
 
     def value(p):
@@ -206,8 +248,8 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         name="Rosenbrock",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=(np.array([a, a * a]),),
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
         formula=rf"L(x, y) = ({a:g} - x)^2 + {b:g}\,(y - x^2)^2",
@@ -215,13 +257,16 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
 
 
 def saddle() -> TestFunction:
-    """L(x, y) = x² − y²: zero gradient at the origin, which is not a minimum."""
+    """L(x, y) = x² − y²: zero gradient at the origin, which is not a minimum.
+
+    Introduced in lesson 11.
+    """
     return TestFunction(
         name="saddle",
         dim=2,
         value=lambda p: p[0] ** 2 - p[1] ** 2,
-        grad=lambda p: np.stack([2 * p[0], -2 * p[1]]),
-        hess=lambda p: np.diag([2.0, -2.0]),
+        gradient_formula=lambda p: np.stack([2 * p[0], -2 * p[1]]),
+        hessian_formula=lambda p: np.diag([2.0, -2.0]),
         minima=(),
         saddles=(np.zeros(2),),
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
@@ -230,7 +275,10 @@ def saddle() -> TestFunction:
 
 
 def several_minima(tilt_x: float = 1.0, tilt_y: float = 0.5) -> TestFunction:
-    """L(x, y) = q(x) + q(y) with tilted double wells q: four minima of different depths."""
+    """L(x, y) = q(x) + q(y) with tilted double wells q: four minima of different depths.
+
+    Introduced in lesson 11.
+    """
     xs_min, xs_max = _quartic_critical_points(tilt_x)
     ys_min, ys_max = _quartic_critical_points(tilt_y)
 
@@ -252,8 +300,8 @@ def several_minima(tilt_x: float = 1.0, tilt_y: float = 0.5) -> TestFunction:
         name="several minima",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=polish([(x, y) for x in xs_min for y in ys_min]),
         saddles=polish(
             [(x, y) for x in xs_min for y in ys_max] + [(x, y) for x in xs_max for y in ys_min]
@@ -264,7 +312,10 @@ def several_minima(tilt_x: float = 1.0, tilt_y: float = 0.5) -> TestFunction:
 
 
 def himmelblau() -> TestFunction:
-    """L(x, y) = (x² + y − 11)² + (x + y² − 7)²: four minima, all with L = 0."""
+    """L(x, y) = (x² + y − 11)² + (x + y² − 7)²: four minima, all with L = 0.
+
+    Introduced in lesson 11.
+    """
 
     def value(p):
         x, y = p[0], p[1]
@@ -287,8 +338,8 @@ def himmelblau() -> TestFunction:
         name="Himmelblau",
         dim=2,
         value=value,
-        grad=grad,
-        hess=hess,
+        gradient_formula=grad,
+        hessian_formula=hess,
         minima=tuple(_newton(grad, hess, m) for m in approximate),
         saddles=tuple(_newton(grad, hess, s) for s in approximate_saddles),
         bounds=((-5.0, 5.0), (-5.0, 5.0)),

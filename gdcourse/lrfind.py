@@ -13,6 +13,8 @@ import numpy as np
 
 from . import validate
 
+__all__ = ["range_test", "choose_lr"]
+
 
 def _endless(batches):
     """Cycle through an epoch iterable (MiniBatches, a DataLoader) for ever."""
@@ -30,7 +32,7 @@ def _endless(batches):
 
 def range_test(
     model,
-    optimiser,
+    optimizer,
     loss_fn,
     batches,
     *,
@@ -46,6 +48,8 @@ def range_test(
     average with bias correction (factor `smoothing`); the test stops once it is not
     finite or exceeds `stop_factor` times its lowest value. Returns (η per step, smoothed
     loss per step), the last entry being the step that stopped it.
+
+    Introduced in lesson 07.
     """
     lr_min = validate.positive("lr_min", lr_min)
     lr_max = validate.positive("lr_max", lr_max)
@@ -59,13 +63,13 @@ def range_test(
     lrs, smoothed, average, best = [], [], 0.0, math.inf
     for t in range(steps):
         lr = lr_min * growth**t
-        for group in optimiser.param_groups:
+        for group in optimizer.param_groups:
             group["lr"] = lr
         inputs, targets = next(stream)
-        optimiser.zero_grad()
+        optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
         average = smoothing * average + (1 - smoothing) * loss.item()
         value = average / (1 - smoothing ** (t + 1))
         lrs.append(lr)
@@ -81,6 +85,8 @@ def choose_lr(lrs, smoothed) -> tuple[float, float, float]:
 
     Returns (chosen η, η at the lowest loss, η where the loss falls steepest in log-log).
     A non-finite last loss (the step that stopped the test) is ignored.
+
+    Introduced in lesson 07.
     """
     lrs = np.asarray(lrs, dtype=float)
     smoothed = np.asarray(smoothed, dtype=float)

@@ -1,4 +1,5 @@
-"""NumPy reference optimisers, learning-rate schedules and a trajectory runner.
+"""NumPy reference optimisers, learning-rate schedules and a trajectory runner, and the
+table of the optimisers the course compares by name (`OPTIMIZERS`).
 
 Each optimiser and schedule is a short, readable copy of its torch.optim counterpart,
 written so a learner can read every line; the tests check them against torch to 1e-6.
@@ -14,6 +15,29 @@ import numpy as np
 
 from . import validate
 
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "BETA",
+    "BETA2",
+    "OPTIMIZERS",
+    "step_lr",
+    "exponential_lr",
+    "cosine_annealing_lr",
+    "linear_warmup",
+    "warmup_cosine",
+    "one_cycle_lr",
+    "schedule_values",
+    "Trajectory",
+    "run_steps",
+    "run",
+    "run_torch",
+]
+
 # ---------------------------------------------------------------------------- optimisers
 
 
@@ -25,8 +49,10 @@ def _decayed_grad(params, grad, weight_decay: float, maximize: bool) -> np.ndarr
     return grad
 
 
-class _Optimizer:
-    """Shared parts: a public `lr` (schedules change it between steps) and a `state` dict."""
+class Optimizer:
+    """What every optimiser here shares: a public `lr` (schedules change it between steps),
+    weight decay, maximize, a `state` dict, and `step(params, grad)`; subclasses write
+    `_update`, the rule itself."""
 
     def __init__(self, lr, weight_decay, maximize):
         self.lr = validate.positive("lr", lr)
@@ -51,8 +77,11 @@ class _Optimizer:
         return f"{type(self).__name__}({args})"
 
 
-class SGD(_Optimizer):
-    """Gradient descent, optionally with (Nesterov) momentum, like torch.optim.SGD."""
+class SGD(Optimizer):
+    """Gradient descent, optionally with (Nesterov) momentum, like torch.optim.SGD.
+
+    Introduced in lesson 08.
+    """
 
     def __init__(self, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
         super().__init__(lr, weight_decay, maximize)
@@ -77,8 +106,11 @@ class SGD(_Optimizer):
         return params - self.lr * grad
 
 
-class Adagrad(_Optimizer):
-    """Steps scaled by 1/sqrt(sum of all squared gradients so far), like torch.optim.Adagrad."""
+class Adagrad(Optimizer):
+    """Steps scaled by 1/sqrt(sum of all squared gradients so far), like torch.optim.Adagrad.
+
+    Introduced in lesson 10.
+    """
 
     def __init__(
         self,
@@ -106,8 +138,11 @@ class Adagrad(_Optimizer):
         return params - clr * (grad / (np.sqrt(total) + self.eps))
 
 
-class RMSprop(_Optimizer):
-    """Steps scaled by 1/sqrt(running mean of squared gradients), like torch.optim.RMSprop."""
+class RMSprop(Optimizer):
+    """Steps scaled by 1/sqrt(running mean of squared gradients), like torch.optim.RMSprop.
+
+    Introduced in lesson 10.
+    """
 
     def __init__(
         self,
@@ -144,12 +179,14 @@ class RMSprop(_Optimizer):
         return params - self.lr * (grad / avg)
 
 
-class Adam(_Optimizer):
+class Adam(Optimizer):
     """Momentum divided by the root of a running mean of squared gradients (torch.optim.Adam).
 
     bias_correction=False (not in torch) skips dividing both moments by 1 - beta**step,
     so lessons can show what the correction does: both moments start at zero, and without
     it the first steps are mis-scaled (with the default betas, several times too large).
+
+    Introduced in lesson 10.
     """
 
     _decoupled = False  # AdamW sets this: decay the weights directly, not through the gradient
@@ -197,7 +234,10 @@ class Adam(_Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: params shrink by lr·weight_decay each step."""
+    """Adam with decoupled weight decay: params shrink by lr·weight_decay each step.
+
+    Introduced in lesson 10.
+    """
 
     _decoupled = True
 
@@ -213,14 +253,23 @@ class AdamW(Adam):
         super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+# --------------------------------------------------------------------- optimisers by name
+# The optimisers the course sets side by side (lesson 10's explorer), each named once with
+# its settings: its class (here, and the torch.optim class of the same name) and its
+# arguments besides lr. BETA and BETA2 stand for the explorer's two knobs, the only strings
+# in the table: β (SGD's momentum, Adam's β₁) and β₂ (how slowly the average of g² moves:
+# RMSprop's alpha, Adam's β₂). Every other argument keeps its default, torch's.
 
+BETA, BETA2 = "beta", "beta2"
 
-def make_optimizer(name: str, **kwargs) -> _Optimizer:
-    """The reference optimiser called `name` (a key of OPTIMIZERS), built with `kwargs`."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    return OPTIMIZERS[name](**kwargs)
+OPTIMIZERS: dict[str, tuple[type[Optimizer], dict]] = {
+    "SGD": (SGD, {}),
+    "momentum": (SGD, {"momentum": BETA}),
+    "Nesterov": (SGD, {"momentum": BETA, "nesterov": True}),
+    "Adagrad": (Adagrad, {}),
+    "RMSprop": (RMSprop, {"alpha": BETA2}),
+    "Adam": (Adam, {"betas": (BETA, BETA2)}),
+}
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -237,7 +286,10 @@ def _factor(name: str, value) -> float:
 
 
 def step_lr(t: int, base_lr: float, step_size: int, gamma: float = 0.1) -> float:
-    """StepLR: multiply by gamma every step_size steps."""
+    """StepLR: multiply by gamma every step_size steps.
+
+    Introduced in lesson 09.
+    """
     t, step_size = validate.count("t", t, minimum=0), validate.count("step_size", step_size)
     validate.positive("base_lr", base_lr)
     validate.positive("gamma", gamma)
@@ -245,7 +297,10 @@ def step_lr(t: int, base_lr: float, step_size: int, gamma: float = 0.1) -> float
 
 
 def exponential_lr(t: int, base_lr: float, gamma: float) -> float:
-    """ExponentialLR: multiply by gamma every step."""
+    """ExponentialLR: multiply by gamma every step.
+
+    Introduced in lesson 09.
+    """
     t = validate.count("t", t, minimum=0)
     validate.positive("base_lr", base_lr)
     validate.positive("gamma", gamma)
@@ -257,6 +312,8 @@ def cosine_annealing_lr(t: int, base_lr: float, T_max: int, eta_min: float = 0.0
 
     Past T_max the cosine carries on, back up to base_lr at 2·T_max, as torch's does.
     Torch updates the rate recursively; this closed form agrees with it to ~1e-15.
+
+    Introduced in lesson 09.
     """
     t, T_max = validate.count("t", t, minimum=0), validate.count("T_max", T_max)
     validate.positive("base_lr", base_lr)
@@ -268,6 +325,8 @@ def linear_warmup(t: int, base_lr: float, warmup_steps: int, start_factor: float
     """Linear ramp from start_factor·base_lr to base_lr over warmup_steps, then constant.
 
     Equals LinearLR(start_factor=start_factor, end_factor=1.0, total_iters=warmup_steps).
+
+    Introduced in lesson 09.
     """
     t = validate.count("t", t, minimum=0)
     warmup_steps = validate.count("warmup_steps", warmup_steps)
@@ -289,6 +348,8 @@ def warmup_cosine(
     Equals SequentialLR([LinearLR(start_factor, 1.0, warmup_steps),
     CosineAnnealingLR(T_max=total_steps - warmup_steps, eta_min)], milestones=[warmup_steps]):
     at the milestone torch restarts the cosine at its step 0, i.e. exactly base_lr.
+
+    Introduced in lesson 09.
     """
     warmup_steps = validate.count("warmup_steps", warmup_steps)
     total_steps = validate.count("total_steps", total_steps)
@@ -315,6 +376,8 @@ def one_cycle_lr(
     """OneCycleLR: warm up from max_lr/div_factor to max_lr, then anneal far below the start.
 
     Defined for t = 0 … total_steps, like torch (which raises after that).
+
+    Introduced in lesson 09.
     """
     total_steps = validate.count("total_steps", total_steps)
     t = validate.count("t", t, minimum=0)
@@ -352,7 +415,10 @@ def one_cycle_lr(
 
 
 def schedule_values(fn: Callable[..., float], steps: int, **kwargs) -> np.ndarray:
-    """The rates fn(t, **kwargs) for t = 0 … steps-1, e.g. to plot a schedule."""
+    """The rates fn(t, **kwargs) for t = 0 … steps-1, e.g. to plot a schedule.
+
+    Introduced in lesson 09.
+    """
     steps = validate.count("steps", steps)
     return np.array([fn(t, **kwargs) for t in range(steps)], dtype=np.float64)
 
@@ -362,7 +428,10 @@ def schedule_values(fn: Callable[..., float], steps: int, **kwargs) -> np.ndarra
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """The path of an optimiser: n steps give n+1 points, their losses and n learning rates."""
+    """The path of an optimiser: n steps give n+1 points, their losses and n learning rates.
+
+    Introduced in lesson 08, as what run() returns.
+    """
 
     points: np.ndarray  # (n+1, dim), the start first
     losses: np.ndarray  # (n+1,), the loss at each point
@@ -375,30 +444,35 @@ class Trajectory:
         return self.points[-1]
 
 
-def _check_run(fn, start, steps, noise, seed, max_norm) -> np.ndarray:
-    """Validate the arguments run() and run_torch() share; return start as float64."""
-    validate.count("steps", steps)
+def _check_run(fn, start, noise, seed) -> np.ndarray:
+    """Validate noise, seed and start for run() and run_torch() (run_steps checks the rest,
+    start again); return start as float64."""
     validate.positive("noise", noise, allow_zero=True)
     validate.count("seed", seed, minimum=0)
-    validate.positive("max_norm", max_norm)
     return validate.finite_array("start", start, shape=(fn.dim,))
 
 
-def _trajectory(fn, start, steps, max_norm, take_step) -> Trajectory:
-    """Call take_step(t, p) -> (lr, new p) up to `steps` times, recording the path.
+def run_steps(fn, start, take_step: Callable, steps: int, *, max_norm: float = 1e8) -> Trajectory:
+    """The loop of run() and run_torch(): take_step(t, p) -> (lr, new p), called up to
+    `steps` times from `start`, recording the path.
 
     Stops at the first point whose loss is not finite or whose norm exceeds max_norm.
     That point is kept when it and its loss are finite (so a plot shows the jump away)
-    and dropped otherwise (inf and nan cannot be drawn).
+    and dropped otherwise (inf and nan cannot be drawn). take_step must return a new
+    array each time, not one it changes in place.
     """
+    start = validate.finite_array("start", start, shape=(fn.dim,))
+    validate.count("steps", steps)
+    validate.positive("max_norm", max_norm)
     points, losses, lrs = [start], [float(fn(start))], []
     diverged, p = False, start
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected, not warned
         for t in range(steps):
             lr, p = take_step(t, p)
             loss = float(fn(p))
-            finite = math.isfinite(loss) and bool(np.all(np.isfinite(p)))
-            diverged = not (finite and np.linalg.norm(p) <= max_norm)
+            norm = math.sqrt(p.dot(p))  # np.linalg.norm(p), faster; finite iff every p[i] is
+            finite = math.isfinite(loss) and (math.isfinite(norm) or bool(np.isfinite(p).all()))
+            diverged = not (finite and norm <= max_norm)
             if finite:
                 points.append(p)
                 losses.append(loss)
@@ -411,7 +485,7 @@ def _trajectory(fn, start, steps, max_norm, take_step) -> Trajectory:
 def run(
     fn,
     start,
-    optimizer: _Optimizer,
+    optimizer: Optimizer,
     steps: int,
     *,
     schedule: Callable[[int], float] | None = None,
@@ -423,8 +497,10 @@ def run(
 
     schedule(t), if given, sets optimizer.lr before step t; noise > 0 adds Gaussian noise
     of that standard deviation to each gradient (seeded) to imitate mini-batch gradients.
+
+    Introduced in lesson 08.
     """
-    start = _check_run(fn, start, steps, noise, seed, max_norm)
+    start = _check_run(fn, start, noise, seed)
     rng = np.random.default_rng(seed)
 
     def take_step(t, p):
@@ -435,7 +511,7 @@ def run(
             grad = grad + noise * rng.standard_normal(p.shape)
         return optimizer.lr, optimizer.step(p, grad)
 
-    return _trajectory(fn, start, steps, max_norm, take_step)
+    return run_steps(fn, start, take_step, steps, max_norm=max_norm)
 
 
 def run_torch(
@@ -455,11 +531,13 @@ def run_torch(
     make_optimizer([p]) builds the optimiser, e.g. lambda ps: torch.optim.Adam(ps, lr=0.1);
     make_scheduler(opt), if given, builds a scheduler stepped once after each step.
     analytic=True sets p.grad from fn.gradient instead of calling backward(): the same
-    numbers, several times faster, which the interactive explorers need.
+    numbers, several times faster.
+
+    Introduced in lesson 08.
     """
     import torch  # here, so that importing gdcourse.optim stays cheap
 
-    start = _check_run(fn, start, steps, noise, seed, max_norm)
+    start = _check_run(fn, start, noise, seed)
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = make_optimizer([p])
     scheduler = make_scheduler(opt) if make_scheduler is not None else None
@@ -480,4 +558,4 @@ def run_torch(
             scheduler.step()
         return lr, p.detach().numpy().copy()
 
-    return _trajectory(fn, start, steps, max_norm, take_step)
+    return run_steps(fn, start, take_step, steps, max_norm=max_norm)

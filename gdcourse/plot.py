@@ -23,6 +23,27 @@ from matplotlib import ticker
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
+__all__ = [
+    "COLORS",
+    "CONTOUR_CMAP",
+    "DPI",
+    "MINOR_TICKS_BELOW_DECADES",
+    "PlainLogFormatter",
+    "tidy_log_axis",
+    "CourseFigure",
+    "figure",
+    "style",
+    "color",
+    "loss_curve",
+    "loss_curves",
+    "function_1d",
+    "contours",
+    "trajectory",
+    "trajectories",
+    "loss_floor",
+    "schedule_curves",
+]
+
 COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
 CONTOUR_CMAP = "Blues_r"
 DPI = 90
@@ -98,7 +119,10 @@ class CourseFigure(Figure):
 
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.2):
-    """A new Figure with ncols × nrows styled panels; returns (fig, axes)."""
+    """A new Figure with ncols × nrows styled panels; returns (fig, axes).
+
+    Introduced in lesson 01.
+    """
     fig = CourseFigure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
@@ -115,12 +139,18 @@ def style(ax) -> None:
 
 
 def color(i: int) -> str:
-    """The i-th colour of the course palette (wraps around)."""
+    """The i-th colour of the course palette (wraps around).
+
+    Introduced in lesson 01.
+    """
     return COLORS[i % len(COLORS)]
 
 
 def loss_curve(ax, losses, *, x=None, label=None, log=False, xlabel="step", **kw):
-    """One loss curve (log scale y when `log`, for losses spanning decades)."""
+    """One loss curve (log scale y when `log`, for losses spanning decades).
+
+    Introduced in lesson 02.
+    """
     losses = np.asarray(losses, dtype=float)
     x = np.arange(len(losses)) if x is None else np.asarray(x)
     (line,) = ax.plot(x, losses, label=label, linewidth=1.6, **kw)
@@ -134,7 +164,10 @@ def loss_curve(ax, losses, *, x=None, label=None, log=False, xlabel="step", **kw
 
 
 def loss_curves(curves: Mapping[str, Sequence[float]], *, log=True, xlabel="step", title=None):
-    """A figure with several labelled loss curves on one Axes."""
+    """A figure with several labelled loss curves on one Axes.
+
+    Introduced in lesson 08.
+    """
     fig, ax = figure(width=5.5, height=3.4)
     for i, (label, losses) in enumerate(curves.items()):
         loss_curve(ax, losses, label=label, log=log, xlabel=xlabel, color=color(i))
@@ -144,7 +177,10 @@ def loss_curves(curves: Mapping[str, Sequence[float]], *, log=True, xlabel="step
 
 
 def function_1d(ax, fn, *, iterates=None, bounds=None, label=None, color_index=0, n=400):
-    """A 1-D test function's curve and, optionally, gradient-descent iterates on it."""
+    """A 1-D test function's curve and, optionally, gradient-descent iterates on it.
+
+    Introduced in lesson 01.
+    """
     lo, hi = bounds or fn.bounds[0]
     if iterates is not None and len(iterates):
         pts = np.asarray(iterates, dtype=float).reshape(-1)
@@ -177,6 +213,8 @@ def contours(ax, fn, *, bounds=None, levels=25, resolution=160, log=True, mark=T
 
     With `log`, levels are spaced logarithmically above the lowest value on the grid,
     so both the steep walls and the flat valley floor show structure.
+
+    Introduced in lesson 02.
     """
     (x0, x1), (y0, y1) = bounds or fn.bounds
     xs, ys = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -203,7 +241,10 @@ def contours(ax, fn, *, bounds=None, levels=25, resolution=160, log=True, mark=T
 
 
 def trajectory(ax, points, *, label=None, color_index=0, markersize=3):
-    """A 2-D optimisation path: a line through the iterates, a square at the start."""
+    """A 2-D optimisation path: a line through the iterates, a square at the start.
+
+    Introduced in lesson 02.
+    """
     pts = np.asarray(points, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"points must have shape (n, 2), got shape {pts.shape}")
@@ -218,7 +259,10 @@ def trajectory(ax, points, *, label=None, color_index=0, markersize=3):
 
 
 def trajectories(fn, paths: Mapping[str, np.ndarray], *, bounds=None, title=None, losses=True):
-    """Contours of `fn` with several labelled paths, and (if `losses`) their loss curves."""
+    """Contours of `fn` with several labelled paths, and (if `losses`) their loss curves.
+
+    Introduced in lesson 08.
+    """
     fig, axes = figure(ncols=2 if losses else 1, width=4.6, height=3.8)
     ax = axes[0] if losses else axes
     contours(ax, fn, bounds=bounds)
@@ -230,20 +274,24 @@ def trajectories(fn, paths: Mapping[str, np.ndarray], *, bounds=None, title=None
         for i, (label, pts) in enumerate(paths.items()):
             values = fn(np.asarray(pts, dtype=float).T)
             loss_curve(
-                axes[1], values - _floor(fn), label=label, log=bool(fn.minima), color=color(i)
+                axes[1], values - loss_floor(fn), label=label, log=bool(fn.minima), color=color(i)
             )
         axes[1].set_ylabel("L(θ) − L(θ*)" if fn.minima else "loss")
     return fig
 
 
-def _floor(fn) -> float:
-    """The lowest known minimum value, so curves can show the distance to it on log axes."""
+def loss_floor(fn) -> float:
+    """The loss at fn's lowest known minimum (0 when it has none): what a curve of
+    L(θ) − L(θ*) subtracts, so that it shows the distance to the minimum on log axes."""
     best = fn.global_minimum
     return float(fn(best)) if best is not None else 0.0
 
 
 def schedule_curves(ax, schedules: Mapping[str, Sequence[float]], *, log=False):
-    """Learning rate against step for several schedules on one Axes."""
+    """Learning rate against step for several schedules on one Axes.
+
+    Introduced in lesson 09.
+    """
     for i, (name, lrs) in enumerate(schedules.items()):
         ax.plot(np.arange(len(lrs)), lrs, label=name, color=color(i), linewidth=1.6)
     if log:

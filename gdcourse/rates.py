@@ -25,9 +25,24 @@ import numpy as np
 
 from . import validate
 
+__all__ = [
+    "Optimum",
+    "momentum_rate",
+    "gd_rate",
+    "rate_map",
+    "iteration_matrix",
+    "optimal_momentum",
+    "optimal_gd",
+    "optimal_nesterov",
+    "steps_to_reduce",
+]
+
 
 class Optimum(NamedTuple):
-    """The best hyper-parameters for a quadratic and the per-step rate they give."""
+    """The best hyper-parameters for a quadratic and the per-step rate they give.
+
+    Introduced in lesson 08, as what the optimal_* functions return.
+    """
 
     lr: float
     beta: float
@@ -64,15 +79,6 @@ def _grid(name: str, value) -> np.ndarray:
     return arr
 
 
-def _curvatures(mu, L) -> tuple[float, float]:
-    """Smallest and largest Hessian eigenvalue, 0 < mu <= L."""
-    mu = validate.positive("mu", mu)
-    L = validate.positive("L", L)
-    if mu > L:
-        raise ValueError(f"L must be >= mu (largest >= smallest eigenvalue), got mu={mu}, L={L}")
-    return mu, L
-
-
 # ------------------------------------------------------------------------------- rates
 
 
@@ -107,6 +113,8 @@ def momentum_rate(lr, beta, eigenvalues, *, nesterov: bool = False):
     as a function of it, never increases up to some point and never decreases after
     it (it depends on |a| only, growing with it; or it is 0 at s = 0 and grows with
     |s| on either side). So its maximum over any set of eigenvalues is at one end.
+
+    Introduced in lesson 08.
     """
     lr = _nonnegative("lr", lr)
     beta = _nonnegative("beta", beta)
@@ -127,6 +135,8 @@ def gd_rate(lr, eigenvalues):
 
     lr: learning rate η >= 0, a number or an array. Returns a float or an array of lr's
     shape. Equals momentum_rate(lr, 0, eigenvalues).
+
+    Introduced in lesson 08.
     """
     lr = _nonnegative("lr", lr)
     lam = _eigenvalues(eigenvalues)
@@ -139,6 +149,8 @@ def rate_map(lrs, betas, eigenvalues, *, nesterov: bool = False) -> np.ndarray:
 
     Returns an array of shape (len(betas), len(lrs)): row i is betas[i], column j is
     lrs[j], ready for ax.pcolormesh(lrs, betas, rates) or imshow(origin="lower").
+
+    Introduced in lesson 08.
     """
     lrs = _grid("lrs", lrs)
     betas = _grid("betas", betas)
@@ -155,6 +167,8 @@ def iteration_matrix(lr, beta, eigenvalue, *, nesterov: bool = False) -> np.ndar
     torch.optim.SGD(lr, momentum=beta, nesterov=nesterov) on ½λx² is v ← βv + λx, then
     x ← x − ηv; with nesterov, x ← x − η(λx + βv) with the old x and the new v.
     The spectral radius of M is momentum_rate(lr, beta, eigenvalue, nesterov=nesterov).
+
+    Introduced in lesson 08.
     """
     lr = validate.positive("lr", lr, allow_zero=True)
     beta = validate.positive("beta", beta, allow_zero=True)
@@ -178,8 +192,10 @@ def optimal_momentum(mu, L) -> Optimum:
     At this pair both extreme directions are critically damped (a double root of the
     characteristic polynomial), and no (η, β) does better, since the product of the
     roots is β, so the rate is never below √β.
+
+    Introduced in lesson 08.
     """
-    mu, L = _curvatures(mu, L)
+    mu, L = validate.curvatures(mu, L)
     root_kappa = math.sqrt(L / mu)
     rate = (root_kappa - 1.0) / (root_kappa + 1.0)
     lr = (2.0 / (math.sqrt(L) + math.sqrt(mu))) ** 2
@@ -187,8 +203,11 @@ def optimal_momentum(mu, L) -> Optimum:
 
 
 def optimal_gd(mu, L) -> Optimum:
-    """The η minimising gd_rate for eigenvalues in [mu, L]: η = 2/(mu + L), rate (κ−1)/(κ+1)."""
-    mu, L = _curvatures(mu, L)
+    """The η minimising gd_rate for eigenvalues in [mu, L]: η = 2/(mu + L), rate (κ−1)/(κ+1).
+
+    Introduced in lesson 08.
+    """
+    mu, L = validate.curvatures(mu, L)
     return Optimum(lr=2.0 / (mu + L), beta=0.0, rate=(L - mu) / (L + mu))
 
 
@@ -198,8 +217,10 @@ def optimal_nesterov(mu, L) -> Optimum:
     η = 4/(3L + mu), β = (√(3κ+1) − 2)/(√(3κ+1) + 2), rate 1 − 2/√(3κ+1) with κ = L/mu
     (Lessard, Recht and Packard, 2016). For L > mu this is slower than the best
     heavy-ball rate, optimal_momentum(mu, L).rate.
+
+    Introduced in lesson 08.
     """
-    mu, L = _curvatures(mu, L)
+    mu, L = validate.curvatures(mu, L)
     root = math.sqrt(3.0 * L / mu + 1.0)
     return Optimum(lr=4.0 / (3.0 * L + mu), beta=(root - 2.0) / (root + 2.0), rate=1.0 - 2.0 / root)
 
@@ -209,6 +230,8 @@ def steps_to_reduce(rate, factor: float = 1e-6):
 
     rate: a number or array in (0, 1); returns inf where rate >= 1 (no convergence) and
     0 where rate is 0.
+
+    Introduced in lesson 08.
     """
     factor = validate.in_range("factor", factor, 0.0, 1.0)
     if factor == 0.0:

@@ -11,6 +11,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+__all__ = ["positive", "in_range", "count", "finite_array", "curvatures"]
+
 
 def positive(name: str, value, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, or raise if it is not a finite positive number."""
@@ -50,6 +52,15 @@ def finite_array(name: str, value, *, shape: tuple[int, ...] | None = None) -> n
         raise ValueError(f"{name} must be an array of numbers, got {value!r}") from exc
     if shape is not None and arr.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must contain only finite values, got {arr!r}")
     return arr
+
+
+def curvatures(mu, L) -> tuple[float, float]:
+    """Return the smallest and largest Hessian eigenvalue as floats, or raise unless 0 < mu <= L."""
+    mu = positive("mu", mu)
+    L = positive("L", L)
+    if mu > L:
+        raise ValueError(f"L must be >= mu (largest >= smallest eigenvalue), got mu={mu}, L={L}")
+    return mu, L

@@ -26,7 +26,22 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from PIL import Image, ImageDraw, ImageFont
 
-from . import explore, functions, plot, rates
+from . import explore, functions, optim, plot, rates
+
+__all__ = [
+    "Explorer",
+    "LearningRate",
+    "learning_rate",
+    "Optimizers",
+    "optimizers",
+    "MomentumMap",
+    "momentum_map",
+    "Schedules",
+    "schedules",
+    "BatchSize",
+    "batch_size",
+    "EXPLORERS",
+]
 
 
 def _look() -> dict:
@@ -237,7 +252,10 @@ class LearningRate(Explorer):
 
 
 def learning_rate(**kw) -> LearningRate:
-    """The learning-rate explorer of lesson 01."""
+    """The learning-rate explorer: η and the start point against the 2/L rule (LearningRate).
+
+    Introduced in lesson 01.
+    """
     return LearningRate(**kw)
 
 
@@ -265,7 +283,7 @@ class Optimizers(Explorer):
                 indent=False,
                 layout=W.Layout(width="7.5em"),
             )
-            for name in explore.OPTIMIZERS
+            for name in optim.OPTIMIZERS
         }
         controls = {
             "function": _dropdown("function", list(self.STARTS)),
@@ -277,7 +295,7 @@ class Optimizers(Explorer):
         }
         fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.6, height=3.6)
         self.paths, self.losses = {}, {}
-        for i, name in enumerate(explore.OPTIMIZERS):
+        for i, name in enumerate(optim.OPTIMIZERS):
             (self.paths[name],) = self.ax.plot(
                 [], [], "o-", color=plot.color(i), markersize=2, linewidth=1.2, label=name
             )
@@ -302,13 +320,13 @@ class Optimizers(Explorer):
         start = self.STARTS[function]
         self.ax.plot(*start, "s", color="black", markersize=6)
         self.ax.set_title(function, fontsize="small")
-        floor = plot._floor(fn)
+        floor = plot.loss_floor(fn)
         top = float(fn(np.array(start))) - floor
         self.ax_loss.set_ylim(1e-8, max(top, 1e-6) * 30)
 
     def _update(self, v):
         function = v["function"]
-        shown = tuple(name for name in explore.OPTIMIZERS if v[name])
+        shown = tuple(name for name in optim.OPTIMIZERS if v[name])
         key = (function, shown)
         if self._key is None or function != self._key[0]:
             self._draw_function(function)
@@ -316,9 +334,9 @@ class Optimizers(Explorer):
             handles = [self.paths[name] for name in shown]
             self.ax_loss.legend(handles, shown, frameon=False, fontsize="x-small")
         fn = explore.test_function(function)
-        floor = plot._floor(fn)
+        floor = plot.loss_floor(fn)
         ends = []
-        for name in explore.OPTIMIZERS:
+        for name in optim.OPTIMIZERS:
             path, loss = self.paths[name], self.losses[name]
             show = bool(v[name])
             path.set_visible(show)
@@ -344,7 +362,10 @@ class Optimizers(Explorer):
 
 
 def optimizers(**kw) -> Optimizers:
-    """The optimiser explorer of lesson 10."""
+    """The optimiser explorer: torch.optim's optimisers side by side (Optimizers).
+
+    Introduced in lesson 10.
+    """
     return Optimizers(**kw)
 
 
@@ -459,7 +480,10 @@ class MomentumMap(Explorer):
 
 
 def momentum_map(**kw) -> MomentumMap:
-    """The (η, β) convergence map of lesson 08."""
+    """The (η, β) convergence map of momentum (MomentumMap).
+
+    Introduced in lesson 08.
+    """
     return MomentumMap(**kw)
 
 
@@ -470,15 +494,6 @@ class Schedules(Explorer):
     """A torch scheduler's learning rate, and the loss of a short training run under it."""
 
     title = "Schedule explorer"
-    USES = {  # which of gamma / period / eta_min each scheduler reads
-        "constant": (),
-        "StepLR": ("gamma", "period"),
-        "ExponentialLR": ("gamma",),
-        "CosineAnnealingLR": ("eta_min",),
-        "warmup + cosine": ("period", "eta_min"),
-        "OneCycleLR": ("period",),
-        "ReduceLROnPlateau": ("gamma", "period"),
-    }
 
     def __init__(self, steps: int = 100):
         self.steps = steps
@@ -505,9 +520,9 @@ class Schedules(Explorer):
         super().__init__(controls, fig, [self.lr_line, self.loss_line])
 
     def _update(self, v):
-        uses = self.USES[v["scheduler"]]
-        for name in ("gamma", "period", "eta_min"):
-            self.controls[name].disabled = name not in uses
+        reads, _ = explore.SCHEDULERS[v["scheduler"]]
+        for name in ("gamma", "period", "eta_min"):  # grey out the knobs it does not read
+            self.controls[name].disabled = name not in reads
         lrs, losses = explore.schedule_run(
             v["scheduler"],
             lr=v["lr"],
@@ -528,7 +543,10 @@ class Schedules(Explorer):
 
 
 def schedules(**kw) -> Schedules:
-    """The schedule explorer of lesson 09."""
+    """The schedule explorer: a scheduler's η and its training run (Schedules).
+
+    Introduced in lesson 09.
+    """
     return Schedules(**kw)
 
 
@@ -601,7 +619,10 @@ class BatchSize(Explorer):
 
 
 def batch_size(**kw) -> BatchSize:
-    """The batch-size explorer of lesson 05."""
+    """The batch-size explorer: mini-batch gradients and SGD's loss as B changes (BatchSize).
+
+    Introduced in lesson 05.
+    """
     return BatchSize(**kw)
 
 

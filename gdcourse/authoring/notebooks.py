@@ -1,0 +1,66 @@
+"""Execute notebooks top to bottom in a fresh kernel, so stored outputs are generated.
+
+`make notebooks` calls `execute`; the benchmark times it. A notebook is rewritten only
+when every cell ran, so a failing run never leaves half-executed outputs behind.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+KERNEL = "gdcourse"
+
+
+def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write: bool = True):
+    """Run one notebook in a fresh kernel (cwd = its folder); return the seconds it took."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"path must be an existing .ipynb file, got {str(path)!r}")
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        record_timing=False,
+        store_widget_state=False,  # static renderers then fall back to the PNG in each output
+        # every output is in once the last cell replies; a graceful shutdown of a kernel that
+        # imported torch then waits 1.5-3.5 s (noisy) for nothing a learner ever waits for
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    if write:
+        nb.metadata["kernelspec"] = {
+            "name": kernel,
+            "display_name": "Python (gdcourse)",
+            "language": "python",
+        }
+        nbformat.write(nb, path)
+    return seconds
+
+
+def main(*, paths, timeout: int = 300) -> int:
+    """The `gdcourse execute` command: run each notebook in place; 1 if any failed."""
+    from nbclient.exceptions import CellExecutionError
+
+    failed = 0
+    for path in paths:
+        try:
+            seconds = execute(path, timeout=timeout)
+        except CellExecutionError as exc:
+            failed += 1
+            first_lines = "\n".join(str(exc).strip().splitlines()[-6:])
+            print(f"FAILED {path} (left unchanged):\n{first_lines}", file=sys.stderr)
+        except ValueError as exc:
+            failed += 1
+            print(f"FAILED {path}: {exc}", file=sys.stderr)
+        else:
+            print(f"executed {path} in {seconds:.1f} s")
+    return 1 if failed else 0

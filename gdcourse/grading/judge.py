@@ -1,0 +1,173 @@
+"""Comparing answers with the oracle and writing the verdict: the grader's side only.
+
+`judge` computes the expected answers with the task's oracle and compares them with the
+plain data that `collect` returned, then names the likely mistake through the task's
+detectors. Nothing here calls or trusts learner code, so it runs in the grader's process
+(or, for a learner's own `check(...)`, after `collect` has returned).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .collect import FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
+
+
+def as_array(value):
+    """A float array for comparison, or None when the value is not numeric."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ragged(value) -> bool:
+    """A list whose items have different shapes (e.g. one gradient per parameter)."""
+    return (
+        isinstance(value, list)
+        and as_array(value) is None
+        and all(isinstance(v, list | float) for v in value)
+    )
+
+
+def same(answer, expected, rtol: float, atol: float) -> bool:
+    """Whether an answer equals the expected one: strings exactly, numbers within tolerance."""
+    if isinstance(expected, str) or isinstance(answer, str):
+        return isinstance(answer, str) and answer.strip().lower() == str(expected).lower()
+    if _ragged(expected):
+        return (
+            isinstance(answer, list)
+            and len(answer) == len(expected)
+            and all(same(a, e, rtol, atol) for a, e in zip(answer, expected, strict=True))
+        )
+    a, e = as_array(answer), as_array(expected)
+    if a is None or e is None or a.shape != e.shape:
+        return False
+    return bool(np.all(np.isfinite(a)) and np.allclose(a, e, rtol=rtol, atol=atol))
+
+
+def shape_problem(answer, expected) -> str | None:
+    """Describe a shape or type mismatch, if there is one."""
+    if isinstance(expected, str):
+        return None if isinstance(answer, str) else "expected a string label"
+    if _ragged(expected):
+        if not isinstance(answer, list) or len(answer) != len(expected):
+            return f"expected a list of {len(expected)} items"
+        problems = (shape_problem(a, e) for a, e in zip(answer, expected, strict=True))
+        return next((f"item {i}: {p}" for i, p in enumerate(problems) if p), None)
+    a, e = as_array(answer), as_array(expected)
+    if a is None:
+        return "the answer is not numeric (or its parts have different lengths)"
+    if a.shape != e.shape:
+        return f"the answer has shape {a.shape}, expected shape {e.shape}"
+    if not np.all(np.isfinite(a)):
+        return "the answer contains NaN or infinity"
+    return None
+
+
+def short(value, digits: int = 6) -> str:
+    """A compact rendering of plain data for feedback lines."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.{digits}g}"
+    if isinstance(value, list):
+        inner = ", ".join(short(v, digits) for v in value[:8])
+        return f"[{inner}{', …' if len(value) > 8 else ''}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={short(v, digits)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+@dataclass
+class Verdict:
+    """The outcome of one task: status, points, and feedback lines for the learner."""
+
+    task: str
+    title: str
+    status: str
+    points: float
+    max_points: float
+    hint: str = ""
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def render(self) -> str:
+        mark = "✓" if self.passed else "✗"
+        score = f"{_pts(self.points)}/{_pts(self.max_points)} points"
+        lines = [f"{mark} {self.task} — {self.title} ({score})"]
+        if self.hint:
+            lines.append(f"  {self.hint}")
+        lines.extend(f"  {d}" for d in self.details)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _pts(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def judge(task, probes, answers, *, show_values: bool = True) -> Verdict:
+    """Compare answers (plain data or Failures) with the oracle on the same probes.
+
+    With `show_values` (public probes) the feedback shows the probe, the expected
+    answer and the learner's; for hidden probes it never does.
+    """
+    expected = [task.oracle(**p) for p in probes]
+
+    def verdict(status, hint, details=()):
+        points = task.points if status == PASSED else 0
+        return Verdict(task.id, task.title, status, points, task.points, hint, list(details))
+
+    failures = [a for a in answers if isinstance(a, Failure)]
+    if failures:
+        first = failures[0]
+        for detector in task.detectors:
+            if detector.error and detector.error in first.message:
+                return verdict(first.kind, detector.hint, [first.message, first.where])
+        if first.kind == NOT_IMPLEMENTED:
+            return verdict(first.kind, "not implemented yet: replace `raise NotImplementedError`.")
+        hints = {
+            TIMEOUT: "your code did not finish in time: is there a loop that never ends?",
+            INVALID: "return a number, a list, an array or a tensor, as the task says.",
+        }
+        details = [d for d in (first.message, first.where) if d]
+        return verdict(first.kind, hints.get(first.kind, "your code raised an error:"), details)
+
+    pairs = enumerate(zip(answers, expected, strict=True))
+    wrong = [i for i, (a, e) in pairs if not task.accepts(a, e, probes[i])]
+    if not wrong:
+        return verdict(PASSED, "")
+    i = wrong[0]
+    details = []
+    if show_values:
+        details = [
+            f"probe:    {short(probes[i])}",
+            f"expected: {short(expected[i])}",
+            f"got:      {short(answers[i])}",
+        ]
+    problem = shape_problem(answers[i], expected[i])
+    if problem:
+        return verdict(FAILED, f"{problem}.", details)
+    for detector in task.detectors:
+        if detector.answer is not None and _matches(task, detector, probes, answers, expected):
+            return verdict(FAILED, detector.hint, details)
+    return verdict(FAILED, task.hint or "not the expected answer.", details)
+
+
+def _matches(task, detector, probes, answers, expected) -> bool:
+    """A detector fires when every answer equals its mistaken answer (and that differs)."""
+    mistaken = [detector.answer(**p) for p in probes]
+    if all(task.accepts(m, e, p) for m, e, p in zip(mistaken, expected, probes, strict=True)):
+        return False  # the mistake is invisible on these probes
+    return all(task.accepts(a, m, p) for a, m, p in zip(answers, mistaken, probes, strict=True))

@@ -1,0 +1,357 @@
+"""`gdcourse grade`: grade a folder of submissions, fast, resumable, and isolated.
+
+The pipeline, one step a function, in the order `grade` runs them:
+
+1. `discover`  every notebook under the given paths, with its student id;
+2. `plan`      read each one (`read_notebook`: exercise id and code cells), reuse a saved
+               record when the same file was graded before, or make a `Job` with the
+               task's hidden probes;
+3. `run`       each job in its own forked, limited process (`sandbox`, under
+               `child.POLICY`), which only calls the learner's functions on the probes and
+               returns plain data;
+4. `judge_result`  compare that data with the oracle, here, in the grader's process, with
+               the same task definitions as the in-notebook checks;
+5. record      each submission's rows and feedback in the `Gradebook` as soon as it
+               finishes (keyed by a content hash), so a killed run resumes where it stopped.
+
+Nothing done inside a submission can change a grade: it never sees the oracle, and what it
+sends back is data that is judged, not code that is run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import child, judge, sandbox, tasks
+from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
+from .gradebook import Gradebook, Record, rows_of
+
+__all__ = ["Submission", "Invalid", "Job", "discover", "read_notebook", "grade", "main"]
+
+FORMAT_VERSION = "2"  # part of the content hash: bump when grading logic or records change
+RETRIES = 3  # attempts per submission when the grading server itself dies
+
+
+@dataclass(frozen=True)
+class Submission:
+    path: Path
+    student: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to run: its code cells and, per task, the probes to call it on."""
+
+    submission: Submission
+    key: str  # content hash: where its record is saved
+    exercise: str
+    cells: list[str]
+    tasks: list[dict]  # {"id", "call", "seconds", "probes"}: plain data for the child
+
+
+class Invalid(ValueError):
+    """A submission that cannot be graded as a notebook; the message says why."""
+
+
+# ------------------------------------------------------------------ 1. discover
+
+
+def discover(paths) -> list[Submission]:
+    """Every submission under the given files and folders, with its student id."""
+    found = []
+    for given in map(Path, paths):
+        if given.is_file():
+            found.append(Submission(given, given.stem))
+            continue
+        for path in sorted(given.rglob("*.ipynb")):
+            if ".ipynb_checkpoints" in path.parts:
+                continue
+            relative = path.relative_to(given)
+            student = relative.parts[0] if len(relative.parts) > 1 else path.stem
+            found.append(Submission(path, student))
+    return found
+
+
+# ------------------------------------------------------------------ 2. plan
+
+
+def read_notebook(path: Path) -> tuple[str, list[str]]:
+    """The exercise id and the code cells of a submission, or Invalid."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(f"the file is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "nbformat" not in data:
+        raise Invalid("the file is JSON but not a Jupyter notebook (no nbformat field)")
+    if data["nbformat"] != 4:
+        raise Invalid(
+            f"notebook format {data['nbformat']!r} is not supported; open and save "
+            "it with a current Jupyter (format 4)"
+        )
+    if not isinstance(data.get("cells"), list):
+        raise Invalid("the notebook has no list of cells")
+    cells = []
+    for cell in data["cells"]:
+        if not isinstance(cell, dict):
+            raise Invalid("a cell of the notebook is not an object")
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            cells.append("".join(source) if isinstance(source, list) else str(source))
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    exercise = (metadata.get("gdcourse") or {}).get("exercise")
+    known = tasks.exercises()
+    if exercise not in known:
+        exercise = _exercise_from_name(path)
+    if exercise is None:
+        raise Invalid(
+            "unknown exercise: no gdcourse.exercise metadata and the file name "
+            f"names none of {', '.join(known)}"
+        )
+    return exercise, cells
+
+
+def _exercise_from_name(path: Path) -> str | None:
+    return next((e for e in tasks.exercises() if e in path.stem), None)
+
+
+def _key(submission: Submission, data: bytes, seed: int) -> str:
+    digest = hashlib.sha256()
+    for part in (FORMAT_VERSION, str(seed), submission.student, submission.path.name):
+        digest.update(part.encode() + b"\0")
+    digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+def _failed_verdicts(exercise: str, status: str, message: str) -> list[judge.Verdict]:
+    """Every task of the exercise ending with the same status and message."""
+    return [
+        judge.Verdict(t.id, t.title, status, 0, t.points, message)
+        for t in tasks.for_exercise(exercise)
+    ]
+
+
+def _record(submission: Submission, exercise: str, verdicts, note="", output_chars=0) -> Record:
+    rows = rows_of(submission.student, exercise, verdicts, note)
+    return Record(submission.student, exercise, str(submission.path), rows, output_chars)
+
+
+def _invalid_record(submission: Submission, message: str) -> Record:
+    exercise = _exercise_from_name(submission.path)
+    if exercise:
+        return _record(submission, exercise, _failed_verdicts(exercise, INVALID, message))
+    row = rows_of(submission.student, "", [judge.Verdict("", "", INVALID, 0, 0, message)])
+    return Record(submission.student, "unknown", str(submission.path), row)
+
+
+def plan(submission: Submission, book: Gradebook, *, seed: int, force: bool):
+    """A saved or immediate Record for the submission, or the Job that will grade it."""
+    key = _key(submission, submission.path.read_bytes(), seed)
+    saved = None if force else book.load(key)
+    if saved is not None:
+        return key, saved
+    try:
+        exercise, cells = read_notebook(submission.path)
+    except Invalid as exc:
+        return key, _invalid_record(submission, str(exc))
+    if not any(cell.strip() for cell in cells):
+        verdicts = _failed_verdicts(exercise, INVALID, "the notebook is empty")
+        return key, _record(submission, exercise, verdicts)
+    job_tasks = [
+        {"id": t.id, "call": t.call, "seconds": t.seconds, "probes": t.hidden_probes(seed)}
+        for t in tasks.for_exercise(exercise)
+    ]
+    return key, Job(submission, key, exercise, cells, job_tasks)
+
+
+# ------------------------------------------------------------------ 3. run, 4. judge
+
+
+def judge_result(exercise: str, job_tasks: list[dict], result) -> tuple[list, str]:
+    """Verdicts from a child's plain-data result (this is where comparisons happen)."""
+    errors = result.get("errors") if isinstance(result, dict) else None
+    answers = result.get("answers") if isinstance(result, dict) else None
+    if not isinstance(answers, dict) or not isinstance(errors, list):
+        message = "the grader received no usable result from the submission's process"
+        return _failed_verdicts(exercise, ERROR, message), ""
+    verdicts = []
+    for job_task in job_tasks:
+        task = tasks.get(job_task["id"])
+        got = answers.get(task.id)
+        if isinstance(got, dict) and "missing" in got:
+            hint = f"{got['missing']}."
+            if errors:
+                hint += f" The notebook raised an error: {errors[0]}"
+            verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, hint))
+        elif not isinstance(got, list) or len(got) != len(job_task["probes"]):
+            message = "the grader received no answers for this task"
+            verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, message))
+        else:
+            answers_back = [_answer(item) for item in got]
+            verdicts.append(judge.judge(task, job_task["probes"], answers_back, show_values=False))
+    note = f"The notebook raised an error: {errors[0]}" if errors else ""
+    return verdicts, note
+
+
+def _answer(item):
+    """A child's answer record back into plain data or a Failure."""
+    if isinstance(item, dict) and "answer" in item:
+        return item["answer"]
+    failure = item.get("failure") if isinstance(item, dict) else None
+    if isinstance(failure, list) and len(failure) == 3:
+        kind, message, where = (str(x) for x in failure)
+        if kind not in (ERROR, TIMEOUT, NOT_IMPLEMENTED, INVALID):
+            kind = ERROR
+        return Failure(kind, message, where)
+    return Failure(INVALID, "the answer could not be read")
+
+
+def _outcome(job: Job, future, timeout: float) -> Record:
+    """The record of a finished job (raises sandbox.WorkerDied for a retry)."""
+    try:
+        result = future.result()
+    except sandbox.JobFailed as exc:
+        if exc.kind == "timeout":
+            verdicts = _failed_verdicts(
+                job.exercise, TIMEOUT, f"the notebook did not finish within {timeout:g} s"
+            )
+        else:
+            verdicts = _failed_verdicts(job.exercise, ERROR, str(exc))
+        return _record(job.submission, job.exercise, verdicts)
+    verdicts, note = judge_result(job.exercise, job.tasks, result)
+    output_chars = result.get("output_chars", 0) if isinstance(result, dict) else 0
+    return _record(job.submission, job.exercise, verdicts, note, int(output_chars))
+
+
+def run(jobs: list[Job], executor: Executor, *, timeout: float, on_record: Callable) -> None:
+    """Run every job on the executor; call `on_record(job, record)` as each one finishes.
+
+    A job whose server died is retried (the server restarts); after RETRIES attempts its
+    tasks are recorded as errors.
+    """
+    attempts = dict.fromkeys((job.key for job in jobs), 0)
+    queue = list(jobs)
+    while queue:
+        futures = {executor.submit(child.run_submission, j.cells, j.tasks): j for j in queue}
+        queue = []
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                record = _outcome(job, future, timeout)
+            except sandbox.WorkerDied:
+                attempts[job.key] += 1
+                if attempts[job.key] < RETRIES:
+                    queue.append(job)
+                    continue
+                message = "the submission stopped the grading process"
+                record = _record(
+                    job.submission, job.exercise, _failed_verdicts(job.exercise, ERROR, message)
+                )
+            on_record(job, record)
+
+
+# ------------------------------------------------------------------ the whole pipeline
+
+
+def grade(
+    paths,
+    out,
+    *,
+    jobs: int = 2,
+    timeout: float = 30.0,
+    force: bool = False,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress=None,
+) -> dict:
+    """Grade every submission under `paths` into `out`; return a summary dict."""
+    start = time.perf_counter()
+    book = Gradebook(Path(out))
+    submissions = discover(paths)
+    records: dict[str, Record] = {}
+    order: list[str] = []
+    pending: list[Job] = []
+    for submission in submissions:
+        key, planned = plan(submission, book, seed=seed, force=force)
+        if key in order:  # the same file, for the same student, found twice: grade it once
+            continue
+        order.append(key)
+        if isinstance(planned, Job):
+            pending.append(planned)
+            continue
+        records[key] = planned
+        book.save(key, planned)
+    reused = len(records)
+
+    def in_order() -> list[Record]:
+        return [records[key] for key in order if key in records]
+
+    book.write(in_order())
+    bar = progress(total=len(pending)) if progress and pending else None
+
+    def finished(job: Job, record: Record) -> None:
+        records[job.key] = record
+        book.save(job.key, record)
+        book.write(in_order())
+        if bar:
+            bar.update(1)
+
+    own_executor = executor is None
+    if own_executor:
+        executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=jobs, timeout=timeout)
+    try:
+        run(pending, executor, timeout=timeout, on_record=finished)
+    finally:
+        if bar:
+            bar.close()
+        if own_executor:
+            executor.shutdown()
+    book.write(in_order())
+    statuses: dict[str, int] = {}
+    for record in records.values():
+        for row in record.rows:
+            statuses[row.status] = statuses.get(row.status, 0) + 1
+    return {
+        "submissions": len(submissions),
+        "graded": len(pending),
+        "reused": reused,
+        "seconds": time.perf_counter() - start,
+        "statuses": statuses,
+        "complete": len(records) == len(order),
+    }
+
+
+def main(*, paths, out, jobs: int = 2, timeout: float = 30.0, force: bool = False) -> int:
+    """The `gdcourse grade` command: check the arguments, grade, print a summary line."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"grade: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    if jobs < 1 or timeout <= 0:
+        print("grade: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
+        return 2
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        print(f"grade: --out must be a folder, got the file {out}", file=sys.stderr)
+        return 2
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        def progress(total):
+            return tqdm(total=total, unit="submission", file=sys.stderr)
+
+    summary = grade(paths, out, jobs=jobs, timeout=timeout, force=force, progress=progress)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items()))
+    print(
+        f"graded {summary['graded']} of {summary['submissions']} submissions "
+        f"({summary['reused']} unchanged) in {summary['seconds']:.1f} s; task rows: "
+        f"{counts or 'none'}; results in {out}"
+    )
+    return 0 if summary["complete"] else 1

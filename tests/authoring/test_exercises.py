@@ -1,0 +1,34 @@
+"""exercises/ is generated from solutions/: in sync, each notebook tagged with its id."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdcourse.authoring import exercises
+from gdcourse.grading import tasks
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_exercises_are_in_sync_with_solutions():
+    assert exercises.build(ROOT / "solutions", ROOT / "exercises", check=True) == []
+
+
+def test_every_exercise_notebook_carries_its_id():
+    for folder in ("solutions", "exercises"):
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            assert exercises.exercise_id(nb) == path.stem
+            assert tasks.for_exercise(path.stem), f"{path} has no tasks"
+
+
+def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION\n"
+    assert exercises.strip_solution(source) == (
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError"
+    )
+    with pytest.raises(ValueError, match="without"):
+        exercises.strip_solution("# BEGIN SOLUTION\nx = 1\n")
+    with pytest.raises(ValueError, match="without"):
+        exercises.strip_solution("x = 1\n# END SOLUTION\n")
