@@ -36,16 +36,16 @@ def _train(x, y, w, b, lr, steps, *, zero_grad=True, step=True, column_target=Tr
         model.weight.fill_(w)
         model.bias.fill_(b)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
         if zero_grad:
-            optimiser.zero_grad()
+            optimizer.zero_grad()
         with warnings.catch_warnings():  # the (N,) target's broadcasting warning
             warnings.simplefilter("ignore")
             loss = loss_fn(model(X), Y)
         loss.backward()
         if step:
-            optimiser.step()
+            optimizer.step()
     return [model.weight.item(), model.bias.item()]
 
 
@@ -133,13 +133,13 @@ train_linear = Task(
         Detector(
             "parameters never moved",
             "your (w, b) are the starting values: the parameters never moved. Call "
-            "optimiser.step() after loss.backward() in every step, and never zero_grad() "
+            "optimizer.step() after loss.backward() in every step, and never zero_grad() "
             "between backward() and step().",
             answer=lambda **p: _train(**p, step=False),
         ),
         Detector(
             "no zero_grad",
-            "your run matches the loop without optimiser.zero_grad(): backward() adds to "
+            "your run matches the loop without optimizer.zero_grad(): backward() adds to "
             ".grad, so every step used the sum of all gradients so far. Clear the "
             "gradients at the start of every step.",
             answer=lambda **p: _train(**p, zero_grad=False),
@@ -159,8 +159,8 @@ train_linear = Task(
         ),
     ),
     hint="your trained (w, b) do not reach the target loss. In each of the `steps` steps: "
-    "optimiser.zero_grad(); prediction = model(X); loss = loss_fn(prediction, Y); "
-    "loss.backward(); optimiser.step(), with X and Y columns of shape (N, 1).",
+    "optimizer.zero_grad(); prediction = model(X); loss = loss_fn(prediction, Y); "
+    "loss.backward(); optimizer.step(), with X and Y columns of shape (N, 1).",
     compare=_reaches_target,
     # the learner's first torch.optim.SGD imports torch._dynamo: seconds on a slow machine
     seconds=15.0,

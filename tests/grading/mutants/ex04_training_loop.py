@@ -15,12 +15,12 @@ def line_model(w, b):
 def train_x_not_a_column(x, y, w, b, lr, steps):
     model = line_model(w, b)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        optimiser.zero_grad()
+        optimizer.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
     return model.weight.item(), model.bias.item()
 
 
@@ -28,12 +28,12 @@ def train_zero_grad_before_step(x, y, w, b, lr, steps):
     model = line_model(w, b)
     X, Y = x.unsqueeze(1), y.unsqueeze(1)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
         loss = loss_fn(model(X), Y)
         loss.backward()
-        optimiser.zero_grad()  # clears the gradient the step was about to use
-        optimiser.step()
+        optimizer.zero_grad()  # clears the gradient the step was about to use
+        optimizer.step()
     return model.weight.item(), model.bias.item()
 
 
@@ -41,11 +41,11 @@ def train_no_zero_grad(x, y, w, b, lr, steps):
     model = line_model(w, b)
     X, Y = x.unsqueeze(1), y.unsqueeze(1)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
         loss = loss_fn(model(X), Y)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
     return model.weight.item(), model.bias.item()
 
 
@@ -53,12 +53,12 @@ def train_default_lr(x, y, w, b, lr, steps):
     model = line_model(w, b)
     X, Y = x.unsqueeze(1), y.unsqueeze(1)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters())  # lr left at its default
+    optimizer = torch.optim.SGD(model.parameters())  # lr left at its default
     for _ in range(steps):
-        optimiser.zero_grad()
+        optimizer.zero_grad()
         loss = loss_fn(model(X), Y)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
     return model.weight.item(), model.bias.item()
 
 
@@ -66,12 +66,12 @@ def train_flat_target(x, y, w, b, lr, steps):
     model = line_model(w, b)
     X = x.unsqueeze(1)
     loss_fn = nn.MSELoss()
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        optimiser.zero_grad()
+        optimizer.zero_grad()
         loss = loss_fn(model(X), y)  # (N, 1) against (N,): broadcasts, with a warning
         loss.backward()
-        optimiser.step()
+        optimizer.step()
     return model.weight.item(), model.bias.item()
 
 
