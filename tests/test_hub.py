@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from gdcourse import release
+from gdcourse.authoring import release
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_DOC = ROOT / "docs" / "hub.md"

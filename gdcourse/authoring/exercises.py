@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+__all__ = ["BEGIN", "END", "STUB", "strip_solution", "exercise_id", "to_exercise", "build", "main"]
+
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
 _MARKER = re.compile(r"^(\s*)# (BEGIN|END) SOLUTION\s*$")

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+__all__ = ["KERNEL", "execute", "main"]
+
 KERNEL = "gdcourse"
 
 

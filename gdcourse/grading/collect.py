@@ -21,6 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = [
+    "PASSED",
+    "FAILED",
+    "ERROR",
+    "TIMEOUT",
+    "NOT_IMPLEMENTED",
+    "INVALID",
+    "Failure",
+    "TimeLimitExceeded",
+    "time_limit",
+    "plain",
+    "invoke",
+    "collect",
+    "CappedWriter",
+]
+
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # gdcourse/: library frames
 
 # Statuses a task can end with (the grader writes them to grades.csv); a Failure's kind is

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .collect import NOT_IMPLEMENTED
+from .judge import points_text
 
-__all__ = ["GRADES_COLUMNS", "TOTALS_COLUMNS", "Row", "Record", "Gradebook", "points_text"]
+__all__ = ["GRADES_COLUMNS", "TOTALS_COLUMNS", "Row", "Record", "Gradebook", "rows_of"]
 
 CSV_STATUS = {NOT_IMPLEMENTED: "failed"}  # grades.csv knows five statuses
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -94,12 +95,6 @@ def rows_of(student: str, exercise: str, verdicts, note: str = "") -> list[Row]:
         status = CSV_STATUS.get(v.status, v.status)
         rows.append(Row(student, exercise, v.task, v.points, v.max_points, status, feedback))
     return rows
-
-
-def points_text(x: float) -> str:
-    """Points as people write them: 5, 2.5, 0.333 (the one formatter for points)."""
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{round(x, 3):g}"
 
 
 class Gradebook:

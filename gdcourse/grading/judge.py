@@ -15,6 +15,8 @@ import numpy as np
 
 from .collect import FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
 
+__all__ = ["as_array", "same", "shape_problem", "short", "points_text", "Verdict", "judge"]
+
 
 def as_array(value):
     """A float array for comparison, or None when the value is not numeric."""
@@ -102,7 +104,7 @@ class Verdict:
 
     def render(self) -> str:
         mark = "✓" if self.passed else "✗"
-        score = f"{_pts(self.points)}/{_pts(self.max_points)} points"
+        score = f"{points_text(self.points)}/{points_text(self.max_points)} points"
         lines = [f"{mark} {self.task} — {self.title} ({score})"]
         if self.hint:
             lines.append(f"  {self.hint}")
@@ -113,8 +115,10 @@ class Verdict:
         return self.render()
 
 
-def _pts(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+def points_text(x: float) -> str:
+    """Points as people write them: 5, 2.5, 0.333 (the one formatter for points)."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{round(x, 3):g}"
 
 
 def judge(task, probes, answers, *, show_values: bool = True) -> Verdict:

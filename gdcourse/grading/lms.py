@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import sys
 
+__all__ = ["LMS", "read_scores", "main"]
+
 # Gradebook layouts that LMS imports accept: identity columns, the column matched
 # against gdcourse's student id, and how a score column is headed.
 LMS = {

@@ -34,6 +34,17 @@ import time
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass
 
+__all__ = [
+    "Policy",
+    "function_name",
+    "ForkServerExecutor",
+    "WorkerDied",
+    "JobFailed",
+    "default_limits",
+    "guard_imports",
+    "serve",
+]
+
 
 def function_name(function) -> str:
     """The importable name of a module-level function, "module:name" (what a job sends)."""

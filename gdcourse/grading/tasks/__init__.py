@@ -21,6 +21,8 @@ import numpy as np
 
 from .. import judge
 
+__all__ = ["Detector", "Task", "register", "get", "all_tasks", "for_exercise", "exercises"]
+
 
 @dataclass(frozen=True)
 class Detector:
