@@ -5,6 +5,11 @@ exercises, and solutions with a mistake appended), grades them with
 `gdcourse grade --jobs 2`, then executes the same 30 notebooks one fresh kernel each
 with `jupyter nbconvert --execute` (the floor of kernel-based graders), and prints
 `grade_s=`, `kernel_execute_s=` and `speedup=`. Goal: speedup >= 10.
+
+Then the cost of class size: it grades 300 and 1,200 blank exercise-01 submissions at
+`--jobs 2` and prints `per_submission_ms_300=` and `per_submission_ms_1200=`, the time each
+adds beyond a one-submission run (server start and the rest). Goal: <= 20 ms each, and the
+two within 1.5x of each other (bookkeeping that grows with the class shows as a gap).
 Usage: .venv/bin/python benchmarks/grading.py
 """
 
@@ -35,6 +40,35 @@ def make_submissions(folder: Path, count: int = 30) -> list[Path]:
         nbformat.write(nb, target)
         paths.append(target)
     return paths
+
+
+def blank_class(folder: Path, count: int) -> Path:
+    """`count` students, each with the blank exercise 01."""
+    blank = (ROOT / "exercises" / "01_the_idea.ipynb").read_bytes()
+    for i in range(count):
+        target = folder / f"student{i:05d}" / "01_the_idea.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(blank)
+    return folder
+
+
+def graded_seconds(count: int) -> float:
+    from gdcourse.grading import pipeline
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = blank_class(Path(tmp) / "subs", count)
+        start = time.perf_counter()
+        summary = pipeline.grade([subs], Path(tmp) / "out", jobs=2)
+        seconds = time.perf_counter() - start
+    assert summary["graded"] == count and summary["complete"], summary
+    return seconds
+
+
+def class_size():
+    one = min(graded_seconds(1) for _ in range(2))
+    for count in (300, 1200):
+        per = (graded_seconds(count) - one) / (count - 1)
+        print(f"per_submission_ms_{count}={1000 * per:.1f}", flush=True)
 
 
 def main():
@@ -82,6 +116,7 @@ def main():
         kernel_s = time.perf_counter() - start
         print(f"kernel_execute_s={kernel_s:.2f}")
         print(f"speedup={kernel_s / grade_s:.1f}")
+    class_size()
 
 
 if __name__ == "__main__":

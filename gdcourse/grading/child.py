@@ -12,6 +12,7 @@ grader) nor `gdcourse.authoring` (maintainer tools).
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 
@@ -20,14 +21,15 @@ import gdcourse
 from .. import authoring
 from . import collect, sandbox
 
-__all__ = ["POLICY", "prepare", "run_submission", "code_of"]
+__all__ = ["POLICY", "prepare", "run_submission", "code_of", "NotebookShell", "notebook_namespace"]
 
 # The module a notebook's `check(...)` lines import; inside grading it is a silent stub.
 CHECKS = f"{gdcourse.__name__}.checks"
 
 
 def prepare() -> None:
-    """Run once in the server before any child: one thread, and torch.optim's first-use cost.
+    """Run once in the server before any child: one thread, torch.optim's first-use cost, and
+    the input transformer.
 
     The first optimiser built imports torch._dynamo (about 2 s); paying it here means no
     submission pays it.
@@ -40,15 +42,86 @@ def prepare() -> None:
     weight.grad = torch.ones(1)
     torch.optim.SGD([weight], lr=0.1, momentum=0.9).step()
     torch.optim.Adam([weight], lr=0.1).step()
+    _transformer()
 
 
 def code_of(source: str) -> str:
-    """A cell's Python: IPython magics and shell lines are dropped."""
-    if source.lstrip().startswith("%%"):
-        return ""
-    return "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
-    )
+    """A cell's Python as IPython would run it (IPython's own input transformer).
+
+    Magics and shell escapes become calls on `get_ipython()` (`%%time` becomes
+    `get_ipython().run_cell_magic('time', '', body)`), which `NotebookShell` answers.
+    """
+    return _transformer().transform_cell(source)
+
+
+@functools.cache
+def _transformer():
+    """One transformer for every cell (building one costs more than transforming a cell)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+class _Captured:
+    """What `%%capture name` binds `name` to: the body ran, nothing was shown."""
+
+    stdout = stderr = ""
+    outputs: tuple = ()
+
+    def show(self) -> None:
+        return None
+
+
+class NotebookShell:
+    """What `get_ipython()` returns while a submission is graded.
+
+    Enough of IPython's shell that a notebook which ran in JupyterLab runs the same here:
+    the magics that time or capture a statement or a cell run it; every other magic
+    (`%matplotlib`, `%load_ext`, `%%html`, …) does nothing; a shell escape (`!pip …`)
+    never runs a shell.
+    """
+
+    RUNS_CODE = frozenset({"time", "timeit", "capture", "prun"})
+
+    def __init__(self, namespace: dict):
+        self.user_ns = namespace
+
+    def _run(self, code: str, name: str) -> None:
+        exec(compile(code_of(code), f"<%{name}>", "exec"), self.user_ns)
+
+    def run_cell_magic(self, name: str, line: str, body: str):
+        if name in self.RUNS_CODE:
+            self._run(body, f"%{name}")
+            if name == "capture" and line.split():
+                self.user_ns[line.split()[0]] = _Captured()
+        return None
+
+    def run_line_magic(self, name: str, line: str):
+        if name in self.RUNS_CODE:
+            self._run(line, name)
+        return None
+
+    def system(self, command: str) -> None:
+        return None
+
+    def getoutput(self, command: str) -> list:
+        return []
+
+
+def _no_input(prompt: str = "") -> str:
+    raise EOFError("input() gets no answer while the notebook is graded")
+
+
+def _display(*objects, **options) -> None:
+    return None
+
+
+def notebook_namespace() -> dict:
+    """The globals a submission's cells run in: a notebook's, with no keyboard and no screen."""
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    shell = NotebookShell(namespace)
+    namespace.update(get_ipython=lambda: shell, display=_display, input=_no_input)
+    return namespace
 
 
 def _quiet_checks() -> None:
@@ -65,7 +138,7 @@ def run_submission(cells: list[str], tasks: list[dict], output_limit: int = 20_0
     call, failure_type = collect.collect, collect.Failure  # kept before learner code runs
     output = collect.CappedWriter(output_limit)
     sys.stdout = sys.stderr = output
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = notebook_namespace()
     errors = []
     for number, source in enumerate(cells, start=1):
         try:
@@ -103,6 +176,7 @@ POLICY = sandbox.Policy.of(
         "numpy",
         "torch",
         "matplotlib.pyplot",
+        "IPython.core.inputtransformer2",
         *(f"{gdcourse.__name__}.{name}" for name in gdcourse.WARM),
         __name__,
     ),

@@ -3,8 +3,9 @@
 A `Record` holds a submission's `Row`s (one per task, the columns of grades.csv) and its
 feedback text. Records are saved one JSON file each under `OUT/.results/`, keyed by the
 submission's content hash, as soon as each submission is graded, so a killed run resumes;
-`Gradebook.write` turns all of them into `grades.csv`, `totals.csv` and one feedback file
-per student and exercise.
+during a run `Gradebook.add` appends each finished submission's rows to `grades.csv` and
+writes its feedback file (linear in the class size), and `Gradebook.finish` sorts
+`grades.csv` and writes `totals.csv` at the end, or when the run is interrupted.
 """
 
 from __future__ import annotations
@@ -115,13 +116,25 @@ class Gradebook:
     def save(self, key: str, record: Record) -> None:
         _atomic_write(self.state / f"{key}.json", record.to_json())
 
-    def write(self, records: list[Record]) -> None:
-        """Rewrite grades.csv, totals.csv and the feedback files from the records."""
-        rows = sorted(
-            (row for record in records for row in record.rows),
-            key=lambda r: (r.student, r.exercise),
-        )
-        _atomic_csv(self.out / "grades.csv", GRADES_COLUMNS, [asdict(r) for r in rows])
+    def start(self, records: list[Record]) -> None:
+        """Begin a run: grades.csv holds the records known so far, each with its feedback file.
+
+        During the run `add` appends to it, so each finished submission costs the same however
+        many came before; `finish` sorts it and writes the totals.
+        """
+        self._write_grades(records, sort=False)
+        for record in records:
+            self._write_feedback(record)
+
+    def add(self, record: Record) -> None:
+        """A submission just finished: append its rows and write its feedback file, once."""
+        with (self.out / "grades.csv").open("a", newline="", encoding="utf-8") as f:
+            csv.DictWriter(f, fieldnames=GRADES_COLUMNS).writerows(asdict(r) for r in record.rows)
+        self._write_feedback(record)
+
+    def finish(self, records: list[Record]) -> None:
+        """End a run (also an interrupted one): grades.csv sorted, totals.csv from all records."""
+        rows = self._write_grades(records, sort=True)
         totals: dict[str, list[float]] = {}
         for row in rows:
             pair = totals.setdefault(row.student, [0.0, 0.0])
@@ -135,10 +148,18 @@ class Gradebook:
                 for s, (p, m) in sorted(totals.items())
             ],
         )
-        for record in records:
-            folder = self.out / "feedback" / _safe(record.student)
-            folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(folder / f"{_safe(record.exercise)}.txt", record.feedback)
+
+    def _write_grades(self, records: list[Record], *, sort: bool) -> list[Row]:
+        rows = [row for record in records for row in record.rows]
+        if sort:
+            rows.sort(key=lambda r: (r.student, r.exercise))
+        _atomic_csv(self.out / "grades.csv", GRADES_COLUMNS, [asdict(r) for r in rows])
+        return rows
+
+    def _write_feedback(self, record: Record) -> None:
+        folder = self.out / "feedback" / _safe(record.student)
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / f"{_safe(record.exercise)}.txt", record.feedback)
 
 
 def _safe(name: str) -> str:

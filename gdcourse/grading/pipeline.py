@@ -12,7 +12,8 @@ The pipeline, one step a function, in the order `grade` runs them:
 4. `judge_result`  compare that data with the oracle, here, in the grader's process, with
                the same task definitions as the in-notebook checks;
 5. record      each submission's rows and feedback in the `Gradebook` as soon as it
-               finishes (keyed by a content hash), so a killed run resumes where it stopped.
+               finishes (saved under a content hash, so a killed run resumes where it
+               stopped; appended, so each costs the same however many came before).
 
 Nothing done inside a submission can change a grade: it never sees the oracle, and what it
 sends back is data that is judged, not code that is run.
@@ -292,13 +293,13 @@ def grade(
     def in_order() -> list[Record]:
         return [records[key] for key in order if key in records]
 
-    book.write(in_order())
+    book.start(in_order())
     bar = progress(total=len(pending)) if progress and pending else None
 
     def finished(job: Job, record: Record) -> None:
         records[job.key] = record
         book.save(job.key, record)
-        book.write(in_order())
+        book.add(record)
         if bar:
             bar.update(1)
 
@@ -307,12 +308,12 @@ def grade(
         executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=jobs, timeout=timeout)
     try:
         run(pending, executor, timeout=timeout, on_record=finished)
-    finally:
+    finally:  # an interrupted run still leaves sorted grades and totals of what finished
+        book.finish(in_order())
         if bar:
             bar.close()
         if own_executor:
             executor.shutdown()
-    book.write(in_order())
     statuses: dict[str, int] = {}
     for record in records.values():
         for row in record.rows:

@@ -82,6 +82,11 @@ def batch(tmp_path_factory):
             solution[:1] + ["def mse_gradients(:\n    pass"] + solution[2:]
         ),
         "toplevel/01_the_idea.ipynb": notebook(solution + ["raise RuntimeError('boom')"]),
+        "magics/01_the_idea.ipynb": notebook(
+            ["%matplotlib inline\n%load_ext autoreload\n!pip install nothing"]
+            + [f"%%time\n{cell}" for cell in solution]
+            + ["%%capture captured\nprint('not shown')", "%time z = 1", "answer = input('?')"]
+        ),
         "loop/01_the_idea.ipynb": notebook(solution + ["while True:\n    pass"]),
         "memory/01_the_idea.ipynb": notebook(solution + ["hog = bytearray(8 * 2**30)"]),
         "stdlib/01_the_idea.ipynb": notebook(
@@ -251,6 +256,14 @@ def test_files_outside_the_submission_directory_survive(batch):
     assert (batch["root"] / "good" / "01_the_idea.ipynb").exists()
     assert read_csv(batch["out"] / "grades.csv")  # rewritten by the grader, still a CSV
     assert points(batch, "vandal") == FULL
+
+
+def test_magics_run_as_in_jupyterlab(batch):
+    # %%time cells run their bodies, other magics and shell escapes do nothing harmful, and
+    # input() meets end-of-file instead of waiting for a keyboard
+    assert points(batch, "magics") == FULL, batch["rows"]["magics"]
+    feedback = batch["rows"]["magics"][0]["feedback"]
+    assert "EOFError: input() gets no answer while the notebook is graded" in feedback
 
 
 def test_grading_internals_cannot_be_imported(batch):
