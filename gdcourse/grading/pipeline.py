@@ -21,7 +21,9 @@ sends back is data that is judged, not code that is run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import sys
 import time
@@ -34,7 +36,16 @@ from . import child, judge, sandbox, tasks
 from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
 from .gradebook import Gradebook, Record, rows_of
 
-__all__ = ["Submission", "Invalid", "Job", "discover", "read_notebook", "grade", "main"]
+__all__ = [
+    "Submission",
+    "Invalid",
+    "Job",
+    "discover",
+    "read_notebook",
+    "task_fingerprint",
+    "grade",
+    "main",
+]
 
 FORMAT_VERSION = "2"  # part of the content hash: bump when grading logic or records change
 RETRIES = 3  # attempts per submission when the grading server itself dies
@@ -122,9 +133,26 @@ def _exercise_from_name(path: Path) -> str | None:
     return next((e for e in tasks.exercises() if e in path.stem), None)
 
 
-def _key(submission: Submission, data: bytes, seed: int) -> str:
+@functools.cache
+def task_fingerprint(exercise: str | None) -> str:
+    """A hash of an exercise's task definitions: their module's source and the task machinery.
+
+    It is part of each saved result's key, so correcting a task (an oracle, a probe, points,
+    a tolerance) and grading again regrades exactly the submissions of that exercise.
+    """
+    if exercise is None:
+        return ""
     digest = hashlib.sha256()
-    for part in (FORMAT_VERSION, str(seed), submission.student, submission.path.name):
+    for name in (tasks.__name__, f"{tasks.__name__}.ex{exercise}"):
+        spec = importlib.util.find_spec(name)
+        digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _key(submission: Submission, data: bytes, seed: int, exercise: str | None) -> str:
+    digest = hashlib.sha256()
+    parts = (FORMAT_VERSION, str(seed), submission.student, submission.path.name)
+    for part in (*parts, task_fingerprint(exercise)):
         digest.update(part.encode() + b"\0")
     digest.update(data)
     return digest.hexdigest()[:32]
@@ -153,14 +181,16 @@ def _invalid_record(submission: Submission, message: str) -> Record:
 
 def plan(submission: Submission, book: Gradebook, *, seed: int, force: bool):
     """A saved or immediate Record for the submission, or the Job that will grade it."""
-    key = _key(submission, submission.path.read_bytes(), seed)
-    saved = None if force else book.load(key)
-    if saved is not None:
-        return key, saved
+    data = submission.path.read_bytes()
     try:
         exercise, cells = read_notebook(submission.path)
     except Invalid as exc:
+        key = _key(submission, data, seed, _exercise_from_name(submission.path))
         return key, _invalid_record(submission, str(exc))
+    key = _key(submission, data, seed, exercise)
+    saved = None if force else book.load(key)
+    if saved is not None:
+        return key, saved
     if not any(cell.strip() for cell in cells):
         verdicts = _failed_verdicts(exercise, INVALID, "the notebook is empty")
         return key, _record(submission, exercise, verdicts)

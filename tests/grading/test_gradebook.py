@@ -86,3 +86,29 @@ def test_an_interrupted_run_leaves_sorted_grades_and_totals_of_what_finished(sub
     # the rerun grades only the others
     again = pipeline.grade([subs], out, executor=Canned())
     assert again["graded"] == 4 - saved and again["reused"] == saved and again["complete"]
+
+
+def test_a_corrected_task_regrades_exactly_its_exercise(subs, tmp_path, monkeypatch):
+    other = tmp_path / "other" / "eve" / "08_momentum.ipynb"
+    notebook(other, "eve")
+    nb = nbformat.read(other, as_version=4)
+    nb.metadata["gdcourse"] = {"exercise": "08_momentum"}
+    nbformat.write(nb, other)
+    paths, out = [subs, tmp_path / "other"], tmp_path / "out"
+    assert pipeline.grade(paths, out, executor=Canned())["graded"] == 5
+    assert pipeline.grade(paths, out, executor=Canned())["graded"] == 0  # all reused
+    real = pipeline.task_fingerprint
+
+    def corrected(exercise):  # as if exercise 01's task module had been edited
+        return real(exercise) + ("-fixed" if exercise == "01_the_idea" else "")
+
+    monkeypatch.setattr(pipeline, "task_fingerprint", corrected)
+    again = pipeline.grade(paths, out, executor=Canned())
+    assert again["graded"] == 4 and again["reused"] == 1
+
+
+def test_the_fingerprint_is_of_the_exercise_task_definitions():
+    first = pipeline.task_fingerprint("01_the_idea")
+    assert first == pipeline.task_fingerprint("01_the_idea")
+    assert first != pipeline.task_fingerprint("08_momentum")
+    assert pipeline.task_fingerprint(None) == ""
