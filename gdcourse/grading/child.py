@@ -12,16 +12,26 @@ grader) nor `gdcourse.authoring` (maintainer tools).
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 import types
+from pathlib import Path
 
 import gdcourse
 
 from .. import authoring
 from . import collect, sandbox
 
-__all__ = ["POLICY", "prepare", "run_submission", "code_of", "NotebookShell", "notebook_namespace"]
+__all__ = [
+    "POLICY",
+    "prepare",
+    "run_submission",
+    "code_of",
+    "NotebookShell",
+    "notebook_namespace",
+    "unenforced_here",
+]
 
 # The module a notebook's `check(...)` lines import; inside grading it is a silent stub.
 CHECKS = f"{gdcourse.__name__}.checks"
@@ -141,18 +151,19 @@ def run_submission(cells: list[str], tasks: list[dict], output_limit: int = 20_0
     namespace = notebook_namespace()
     errors = []
     for number, source in enumerate(cells, start=1):
+        sandbox.stage(f"cell {number}")
         try:
             code = compile(code_of(source), f"<cell {number}>", "exec")
             exec(code, namespace)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
-            where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
-            errors.append(f"cell {number}{where}: {type(exc).__name__}: {exc}")
+            errors.append(_error_line(exc, number))
     answers = {}
     for task in tasks:
         obj = namespace.get(task["id"])
         if not callable(obj):
             answers[task["id"]] = {"missing": f"no function named {task['id']} was defined"}
             continue
+        sandbox.stage(f"a call of {task['id']}")
         results = []
         for probe in task["probes"]:
             value = call(task["call"], obj, probe, task["seconds"])
@@ -171,6 +182,58 @@ def run_submission(cells: list[str], tasks: list[dict], output_limit: int = 20_0
     }
 
 
+def _error_line(exc: BaseException, number: int) -> str:
+    """One sentence for an error a cell raised; a resource limit is named as such."""
+    name = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    limit = sandbox.limit_message(exc)
+    if limit:
+        return f"the notebook {limit} in cell {number} ({name})"
+    if isinstance(exc, PermissionError) and exc.errno == errno.EPERM:
+        return f"cell {number} tried something a graded notebook may not do ({name})"
+    where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+    return f"cell {number}{where} raised {name}"
+
+
+def _installed_as_library() -> bool:
+    """Whether gdcourse lies in a library folder (site-packages) rather than a checkout."""
+    import site
+    import sysconfig
+
+    folders = [*site.getsitepackages(), *(sysconfig.get_path(n) for n in ("purelib", "platlib"))]
+    parent = Path(gdcourse.__file__).resolve().parent.parent
+    return any(parent == Path(folder).resolve() for folder in folders)
+
+
+def _readable() -> dict:
+    """What a child may read: Python and its libraries, and of gdcourse only the learner's
+    modules (not the course checkout around them: solutions, tests, task definitions).
+
+    When gdcourse is installed in a library folder rather than run from a checkout, its
+    grading code lies in a folder the child must read to import anything; that folder
+    cannot be hidden, and `unenforced_here` says so.
+    """
+    package = Path(gdcourse.__file__).resolve().parent
+    learner = [package / f"{name}.py" for name in ("__init__", *gdcourse.LEARNER_API)]
+    cached = [p for m in learner for p in (package / "__pycache__").glob(f"{m.stem}.*.pyc")]
+    hide = [] if _installed_as_library() else [package.parent]
+    return {
+        "readable": (*sandbox.python_paths(hide=hide), *sandbox.SYSTEM),
+        "files": tuple(map(str, learner + cached)),
+        "listable": (str(package), str(package / "__pycache__")),
+    }
+
+
+def unenforced_here() -> list[str]:
+    """What the policy itself cannot hide on this installation (see `_readable`)."""
+    if _installed_as_library():
+        folder = Path(gdcourse.__file__).resolve().parent.parent
+        return [
+            f"files: gdcourse is installed in {folder}, a library folder that submissions "
+            "must read, so they can read its task definitions; grade from a course checkout"
+        ]
+    return []
+
+
 POLICY = sandbox.Policy.of(
     warm=(
         "numpy",
@@ -183,4 +246,5 @@ POLICY = sandbox.Policy.of(
     prepare=prepare,
     jobs=(run_submission,),
     blocked=(__package__, authoring.__name__),
+    **_readable(),
 )

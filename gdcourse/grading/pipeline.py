@@ -218,7 +218,7 @@ def judge_result(exercise: str, job_tasks: list[dict], result) -> tuple[list, st
         if isinstance(got, dict) and "missing" in got:
             hint = f"{got['missing']}."
             if errors:
-                hint += f" The notebook raised an error: {errors[0]}"
+                hint += f" {_sentence(errors[0])}"
             verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, hint))
         elif not isinstance(got, list) or len(got) != len(job_task["probes"]):
             message = "the grader received no answers for this task"
@@ -226,8 +226,12 @@ def judge_result(exercise: str, job_tasks: list[dict], result) -> tuple[list, st
         else:
             answers_back = [_answer(item) for item in got]
             verdicts.append(judge.judge(task, job_task["probes"], answers_back, show_values=False))
-    note = f"The notebook raised an error: {errors[0]}" if errors else ""
+    note = _sentence(errors[0]) if errors else ""
     return verdicts, note
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _answer(item):
@@ -249,8 +253,10 @@ def _outcome(job: Job, future, timeout: float) -> Record:
         result = future.result()
     except sandbox.JobFailed as exc:
         if exc.kind == "timeout":
+            where = str(exc).partition("(it was running ")[2].rstrip(")")
+            message = f"the notebook did not finish within {timeout:g} s"
             verdicts = _failed_verdicts(
-                job.exercise, TIMEOUT, f"the notebook did not finish within {timeout:g} s"
+                job.exercise, TIMEOUT, f"{message} (in {where})" if where else message
             )
         else:
             verdicts = _failed_verdicts(job.exercise, ERROR, str(exc))
@@ -336,6 +342,9 @@ def grade(
     own_executor = executor is None
     if own_executor:
         executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=jobs, timeout=timeout)
+    if pending and isinstance(executor, sandbox.ForkServerExecutor):
+        for line in child.unenforced_here() + executor.unenforced:
+            print(f"grade: not enforced on this machine: {line}", file=sys.stderr)
     try:
         run(pending, executor, timeout=timeout, on_record=finished)
     finally:  # an interrupted run still leaves sorted grades and totals of what finished

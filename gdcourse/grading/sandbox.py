@@ -5,8 +5,13 @@ before anything runs, so forking is safe); each job is run in a child forked fro
 so no job pays an interpreter start or the torch import. The child gets a new session,
 a fresh temporary directory, a scrubbed environment, resource limits (CPU time, memory,
 file size, open files, processes), an unprivileged user when the server runs as root,
-an import guard, and a wall-clock deadline. It sends back JSON only, so nothing the job
-does can run code in the caller.
+the kernel's confinement (`confine`: it reads only the policy's paths, writes only its
+own folder, opens no socket and signals nothing outside its own tree), an import guard,
+and a wall-clock deadline. It sends back JSON only, so nothing the job does can run code
+in the caller. When the child ends, so does everything it started: the server is the
+"subreaper" of every process a child leaves behind (however it detached: a new session,
+a double fork) and kills them before the slot is used again; the verdict waits for the
+child's own exit, not for whoever still holds its pipe.
 
 This module knows nothing of gdcourse: what to import ahead, which packages a child may
 not import and which job functions it may run come in a `Policy` (gdcourse's is in
@@ -18,8 +23,10 @@ jobs on stdin.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import json
+import mmap
 import os
 import resource
 import selectors
@@ -33,6 +40,8 @@ import threading
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass
+
+from . import confine
 
 __all__ = [
     "Policy",
@@ -62,23 +71,57 @@ class Policy:
     prepare:  a function the server calls once after importing them (or None);
     jobs:     the only functions a child may run;
     blocked:  packages (and everything below them) a child may not import once its job
-              function is resolved: whatever it had imported of them is forgotten too.
+              function is resolved: whatever it had imported of them is forgotten too;
+    readable: folders whose whole tree a child may read (see `python_paths`);
+    files:    single files a child may read besides;
+    listable: folders whose entries (names only) a child may list.
+    Nothing else on disk is readable to a child, except its own folder.
     """
 
     warm: tuple[str, ...] = ()
     prepare: str | None = None
     jobs: tuple[str, ...] = ()
     blocked: tuple[str, ...] = ()
+    readable: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    listable: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, *, warm=(), prepare=None, jobs=(), blocked=()) -> Policy:
-        """A policy from modules and functions (their names are what travels)."""
+    def of(
+        cls, *, warm=(), prepare=None, jobs=(), blocked=(), readable=(), files=(), listable=()
+    ) -> Policy:
+        """A policy from modules, functions and paths (names and strings are what travels)."""
         return cls(
             warm=tuple(warm),
             prepare=function_name(prepare) if prepare else None,
             jobs=tuple(function_name(job) for job in jobs),
             blocked=tuple(blocked),
+            readable=tuple(map(str, readable)),
+            files=tuple(map(str, files)),
+            listable=tuple(map(str, listable)),
         )
+
+
+SYSTEM = ("/usr", "/lib", "/lib64", "/bin")  # shared libraries and the system's programs
+
+
+def python_paths(hide=()) -> list[str]:
+    """The folders this interpreter runs from and imports from, leaving out any that hold
+    a hidden path (a folder on sys.path that also holds a course checkout stays unreadable).
+    """
+    import site
+    import sysconfig
+
+    candidates = [sys.base_prefix, sys.prefix, sys.exec_prefix, *site.getsitepackages()]
+    candidates += [sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib")]
+    candidates += [entry for entry in sys.path if entry and os.path.isabs(entry)]
+    hidden = [os.path.realpath(h) for h in hide]
+    found = []
+    for path in dict.fromkeys(os.path.realpath(c) for c in candidates if c):
+        holds_hidden = any(h == path or h.startswith(path.rstrip(os.sep) + os.sep) for h in hidden)
+        if os.path.isdir(path) and not holds_hidden:
+            found.append(path)
+    return found
 
 
 UNPRIVILEGED = 61000  # first uid/gid for children when the server runs as root (one per slot)
@@ -147,12 +190,13 @@ class _Blocker:
         return None
 
 
-def _keep_imports_readable() -> None:
+def _keep_imports_readable() -> list[int]:
     """Let an unprivileged child import from sys.path entries it could not reach by path.
 
     Python itself may live below a directory only root can enter (here: /root/.pyenv).
     Each import directory is opened while still root, and imports then go through
-    /proc/self/fd/N, which reaches the directory without re-checking its ancestors.
+    /proc/self/fd/N, which reaches the directory without re-checking its ancestors. Done
+    once in the server, whose children inherit the descriptors; returns them.
     """
     mapping = {}
     for entry in dict.fromkeys(sys.path):
@@ -171,22 +215,45 @@ def _keep_imports_readable() -> None:
                     paths[i] = mapping[prefix] + path[len(prefix) :]
                     break
     sys.path_importer_cache.clear()
+    return [int(path.rsplit("/", 1)[1]) for path in mapping.values()]
 
 
 def _stay_dumpable() -> None:
     """After setuid the kernel hides /proc/self from the process; keep it readable."""
+    _libc().prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
+def _libc():
     import ctypes
 
-    ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    return ctypes.CDLL(None, use_errno=True)
 
 
-def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
-    """Apply the child's isolation: session, directory, environment, limits, user.
+def _become(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    _stay_dumpable()
+
+
+def _close_fds_except(keep) -> None:
+    """Close every descriptor above 2 but `keep`: a child holds none of the server's pipes."""
+    low = 3
+    for fd in sorted(fd for fd in set(keep) if fd >= low):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 20)
+
+
+def _limit_and_isolate(job: dict, workdir: str, slot: int, keep, confinement) -> None:
+    """Apply the child's isolation: session, directory, environment, limits, user, confinement.
 
     Run as root, each concurrent child gets its own unprivileged uid (one per slot), so
-    it can signal neither the grader nor another submission, and can write only in
-    its own directory and world-writable places.
+    it can signal neither the grader nor another submission. Whatever the user, the
+    confinement then leaves it its own folder to write, the policy's paths to read, no
+    sockets, and signals only within its own tree.
     """
+    limits = job["limits"]
     os.setsid()
     os.chdir(workdir)
     os.environ.clear()
@@ -200,6 +267,7 @@ def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
             "OMP_NUM_THREADS": "1",
         }
     )
+    _close_fds_except({*keep, *confinement.fds})
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails, not kills
     cpu = int(limits["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -209,16 +277,15 @@ def _limit_and_isolate(workdir: str, limits: dict, slot: int) -> None:
     if os.geteuid() == 0:
         uid = UNPRIVILEGED + slot
         os.chown(workdir, uid, uid)
-        _keep_imports_readable()
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-        _stay_dumpable()
+        _become(uid)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # output written below Python's level goes nowhere
         os.dup2(devnull, fd)
     os.close(devnull)
+    confinement.apply(workdir)
+    for fd in confinement.fds:
+        os.close(fd)
 
 
 def _resolve(name: str):
@@ -226,10 +293,58 @@ def _resolve(name: str):
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _child(job: dict, result_fd: int, workdir: str, slot: int, policy: Policy) -> None:
+_current: dict = {}  # in a child: its job's limits and the page its stage is written to
+STAGE_BYTES = 256
+
+
+def limits() -> dict:
+    """The resource limits of the job running in this child (empty outside a child)."""
+    return dict(_current.get("limits", {}))
+
+
+def stage(text: str) -> None:
+    """Say what the running job is doing ("cell 4"), so that a failure the job cannot
+    report itself (a timeout, the CPU-time limit, a crash) names where it happened."""
+    page = _current.get("page")
+    if page is not None:
+        data = text.encode(errors="replace")[: STAGE_BYTES - 1] + b"\0"
+        page[: len(data)] = data
+
+
+def _stage_of(page) -> str:
+    return bytes(page[:STAGE_BYTES]).split(b"\0", 1)[0].decode(errors="replace")
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size:
+            return f"{count / size:g} {unit}"
+    return f"{count} bytes"
+
+
+def limit_message(exc: BaseException) -> str | None:
+    """Which resource limit an exception raised in a child means, in words, or None."""
+    limit = limits()
+    if not limit:
+        return None
+    text = str(exc)
+    if isinstance(exc, MemoryError) or "can't allocate memory" in text:
+        return f"went over the {_size(limit['memory_bytes'])} memory limit"
+    number = getattr(exc, "errno", None)
+    if number == errno.EFBIG:
+        return f"went over the {_size(limit['file_bytes'])} limit on the size of a file"
+    if number in (errno.EMFILE, errno.ENFILE):
+        return f"went over the limit of {limit['open_files']} open files"
+    if number == errno.EAGAIN and isinstance(exc, BlockingIOError) and "fork" in repr(exc.args):
+        return f"went over the limit of {limit['processes']} processes"
+    return None
+
+
+def _child(job, result_fd, workdir, slot, policy, confinement, keep, page) -> None:
     """In the forked child: isolate, guard imports, run the job, write its JSON result, exit."""
     try:
-        _limit_and_isolate(workdir, job["limits"], slot)
+        _current.update(limits=job["limits"], page=page)
+        _limit_and_isolate(job, workdir, slot, {*keep, result_fd}, confinement)
         if job["function"] not in policy.jobs:
             raise PermissionError(f"{job['function']} is not a job this server runs")
         function = _resolve(job["function"])  # before the guard: it may live in a blocked package
@@ -270,6 +385,62 @@ def _warm_up(policy: Policy) -> None:
         _resolve(policy.prepare)()
 
 
+def _children() -> list[int] | None:
+    """This process's children, as the kernel lists them (None where it cannot)."""
+    pids = []
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as listing:
+                pids.extend(int(pid) for pid in listing.read().split())
+    except OSError:
+        return None
+    return pids
+
+
+def _sweep(own) -> None:
+    """Kill and reap every child of the server that is not a running job's own process.
+
+    The server is a subreaper, so whatever a job left behind (a daemon, a double fork in
+    a new session) is its child once its parent is gone. Killing one hands its own
+    children to the server in turn, so this repeats until none is left.
+    """
+    for _ in range(10_000):
+        strays = [pid for pid in _children() or () if pid not in own]
+        if not strays:
+            return
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _start_server(first: dict) -> tuple[Policy, confine.Confinement, list[int], list[str]]:
+    """Warm up, prepare the confinement, and become the user the children will run as."""
+    policy = Policy(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in first["policy"].items()}
+    )
+    _warm_up(policy)
+    confinement = confine.Confinement(policy.readable, policy.files, policy.listable)
+    keep = _keep_imports_readable() if os.geteuid() == 0 else []
+    if first.get("user") is not None:
+        _become(int(first["user"]))
+    _libc().prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to the server
+    unenforced = confine.missing(confinement.abi)
+    if _children() is None:
+        unenforced.append(
+            "leftover processes: this kernel does not list a process's children, so a "
+            "submission's detached processes are stopped only by their user id"
+        )
+    if os.geteuid() != 0:
+        unenforced.append(
+            "processes: without root every submission runs as the grader's own user, so "
+            "there is no limit on the number of processes a submission starts"
+        )
+    return policy, confinement, keep, unenforced
+
+
 def serve(inp=None, out=None) -> None:
     """Read a policy, then jobs, from `inp`; run each job in a forked child; answer on `out`."""
     inp = inp or os.fdopen(sys.stdin.fileno(), "rb", buffering=0)
@@ -277,13 +448,10 @@ def serve(inp=None, out=None) -> None:
     first = _receive(inp)
     if not isinstance(first, dict) or "policy" not in first:
         raise SystemExit("sandbox: the first message must carry the policy")
-    policy = Policy(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in first["policy"].items()}
-    )
-    _warm_up(policy)
-    _send(out, {"ready": os.getpid()})
+    policy, confinement, keep, unenforced = _start_server(first)
+    _send(out, {"ready": os.getpid(), "unenforced": unenforced})
     selector = selectors.DefaultSelector()
-    running: dict[int, dict] = {}  # read fd -> job state
+    running: dict[int, dict] = {}  # child pid -> job state
     queue: list[dict] = []
     max_children = 1
     open_input = True
@@ -292,30 +460,56 @@ def serve(inp=None, out=None) -> None:
         read_fd, write_fd = os.pipe()
         workdir = tempfile.mkdtemp(prefix="sandbox-job-")
         slot = min(set(range(max_children)) - {s["slot"] for s in running.values()})
+        page = mmap.mmap(-1, STAGE_BYTES)
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(job, write_fd, workdir, slot, policy)
+            _child(job, write_fd, workdir, slot, policy, confinement, keep, page)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
-        running[read_fd] = {
+        exited = os.pidfd_open(pid)
+        running[pid] = {
             "job": job,
-            "pid": pid,
+            "pipe": read_fd,
+            "exited": exited,
             "buffer": bytearray(),
             "dir": workdir,
             "slot": slot,
+            "page": page,
             "deadline": time.monotonic() + job["timeout"],
         }
-        selector.register(read_fd, selectors.EVENT_READ)
+        selector.register(read_fd, selectors.EVENT_READ, ("pipe", pid))
+        selector.register(exited, selectors.EVENT_READ, ("exit", pid))
 
-    def finish(read_fd, failure=None):
-        state = running.pop(read_fd)
-        selector.unregister(read_fd)
-        os.close(read_fd)
+    def read(state, drain=False) -> None:
+        """Read what the pipe holds (all of it, when draining after the child's exit)."""
+        for _ in range(2 * RESULT_LIMIT // 65536 + 2 if drain else 1):
+            try:
+                chunk = os.read(state["pipe"], 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                selector.unregister(state["pipe"])
+                state["pipe_done"] = True
+                return
+            if len(state["buffer"]) < RESULT_LIMIT:
+                state["buffer"].extend(chunk)
+
+    def finish(pid, failure=None):
+        state = running.pop(pid)
+        for fd in (state["pipe"], state["exited"]):
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(fd)
+            os.close(fd)
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(state["pid"], signal.SIGKILL)  # the child and anything it started
-        _, status = os.waitpid(state["pid"], 0)
+            os.killpg(pid, signal.SIGKILL)  # the child and anything it started
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        _sweep(running)  # and anything that escaped its process group
         shutil.rmtree(state["dir"], ignore_errors=True)
+        where = _stage_of(state["page"])
+        state["page"].close()
         message = {"id": state["job"]["id"]}
         if failure is None:
             try:
@@ -325,12 +519,14 @@ def serve(inp=None, out=None) -> None:
                 else:
                     message["result"] = result
             except ValueError:
-                failure = ("error", _early_exit(status))
+                failure = ("error", _early_exit(status, state["job"]["limits"], where))
+        elif where:
+            failure = (failure[0], f"{failure[1]} (it was running {where})")
         if failure is not None:
             message["failure"] = list(failure)
         _send(out, message)
 
-    selector.register(inp.fileno(), selectors.EVENT_READ)
+    selector.register(inp.fileno(), selectors.EVENT_READ, ("input", None))
     while open_input or running or queue:
         while queue and len(running) < max_children:
             start(queue.pop(0))
@@ -338,7 +534,8 @@ def serve(inp=None, out=None) -> None:
         deadlines = [s["deadline"] for s in running.values()]
         wait = max(0.0, min(deadlines) - now) if deadlines else None
         for key, _ in selector.select(wait):
-            if key.fd == inp.fileno():
+            kind, pid = key.data
+            if kind == "input":
                 message = _receive(inp)
                 if message is None:  # the grader closed the pipe: finish and stop
                     open_input = False
@@ -347,29 +544,34 @@ def serve(inp=None, out=None) -> None:
                     max_children = int(message["max_children"])
                 else:
                     queue.append(message)
-                continue
-            state = running.get(key.fd)
-            if state is None:
-                continue
-            chunk = os.read(key.fd, 65536)
-            if chunk and len(state["buffer"]) < RESULT_LIMIT:
-                state["buffer"].extend(chunk)
-            elif not chunk:
-                finish(key.fd)
+            elif pid in running and kind == "pipe":
+                read(running[pid])
+            elif pid in running:  # the child exited: its result is in the pipe by now
+                if not running[pid].get("pipe_done"):
+                    read(running[pid], drain=True)
+                finish(pid)
         now = time.monotonic()
-        for fd, state in list(running.items()):
+        for pid, state in list(running.items()):
             if now >= state["deadline"]:
-                finish(fd, ("timeout", f"still running after {state['job']['timeout']:g} s"))
+                finish(pid, ("timeout", f"still running after {state['job']['timeout']:g} s"))
 
 
-def _early_exit(status: int) -> str:
-    """Describe how a child ended without sending a result."""
+def _early_exit(status: int, limits: dict, where: str) -> str:
+    """Describe how a child ended without sending a result (and where it was)."""
+    at = f" in {where}" if where else ""
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
-        reason = {"SIGXCPU": "it used up its CPU-time limit", "SIGKILL": "it was killed"}
-        return f"the submission's process ended by {name} ({reason.get(name, 'a signal')})"
+        if name == "SIGXCPU":
+            return f"the notebook went over the {limits['cpu_seconds']} s CPU-time limit{at}"
+        if name == "SIGKILL":
+            return (
+                f"the submission's process was killed{at} (the system does this to a "
+                f"process that needs more memory than it can have; the limit is "
+                f"{_size(limits['memory_bytes'])})"
+            )
+        return f"the submission's process crashed with {name}{at}"
     return (
-        f"the submission's process exited (status {os.WEXITSTATUS(status)}) before "
+        f"the submission's process exited (status {os.WEXITSTATUS(status)}){at} before "
         "grading finished, e.g. through os._exit()"
     )
 
@@ -395,6 +597,10 @@ class ForkServerExecutor(Executor):
     arguments and return value are JSON data; the future's result is the function's return
     value, or raises JobFailed (timeout, crash, early exit) or WorkerDied (the server itself
     died; a new one is started for later jobs).
+
+    `user`: a server started as root gives up root for this uid once it has warmed up, and
+    its children then all run as that one user, as they do under a grader that is not
+    root (an instructor's laptop); the tests use it to check that mode.
     """
 
     def __init__(
@@ -403,6 +609,7 @@ class ForkServerExecutor(Executor):
         max_workers: int = 2,
         timeout: float = 30.0,
         limits: dict | None = None,
+        user: int | None = None,
     ):
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a sandbox.Policy, got {type(policy).__name__}")
@@ -413,6 +620,8 @@ class ForkServerExecutor(Executor):
         self.policy = policy
         self.max_workers, self.timeout = int(max_workers), float(timeout)
         self.limits = limits or default_limits(timeout)
+        self.user = user
+        self._unenforced: list[str] = []
         self._lock = threading.Lock()
         self._futures: dict[int, Future] = {}
         self._next_id = 0
@@ -428,10 +637,11 @@ class ForkServerExecutor(Executor):
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        _send(server.stdin, {"policy": asdict(self.policy)})
+        _send(server.stdin, {"policy": asdict(self.policy), "user": self.user})
         hello = _receive(server.stdout)
         if not hello or "ready" not in hello:
             raise RuntimeError("the grading server did not start")
+        self._unenforced = list(hello.get("unenforced", []))
         _send(server.stdin, {"max_children": self.max_workers})
         self._server = server
         threading.Thread(target=self._read, args=(server,), daemon=True).start()
@@ -459,6 +669,13 @@ class ForkServerExecutor(Executor):
                 del self._futures[job_id]
         for future in lost:
             future.set_exception(WorkerDied("the grading server stopped during this job"))
+
+    @property
+    def unenforced(self) -> list[str]:
+        """What this machine cannot enforce on a child, a sentence each (starts the server)."""
+        with self._lock:
+            self._ensure_server()
+        return list(self._unenforced)
 
     def submit(self, fn, /, *args, **kwargs):
         if self._closed:

@@ -131,17 +131,21 @@ def batch(tmp_path_factory):
         path.write_text(text)
     summary = pipeline.grade([root], out, jobs=2, timeout=TIMEOUT)
     rows = read_csv(out / "grades.csv")
-    by_student = {}
-    for row in rows:
-        by_student.setdefault(row["student"], []).append(row)
     return {
         "out": out,
         "root": root,
-        "rows": by_student,
+        "rows": by_student(rows),
         "summary": summary,
         "sentinel": sentinel,
         "all_rows": rows,
     }
+
+
+def by_student(rows):
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row["student"], []).append(row)
+    return grouped
 
 
 def read_csv(path):
