@@ -5,7 +5,7 @@ when that command runs (so `gdcourse lessons` does not import torch):
 
   execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives
       -> gdcourse.authoring (maintainers)
-  grade, lms
+  grade, lms, similarity
       -> gdcourse.grading (instructors)
 """
 
@@ -29,6 +29,7 @@ COMMANDS = {
     "objectives": ("authoring.timings", "objectives_main"),
     "grade": ("grading.pipeline", "main"),
     "lms": ("grading.lms", "main"),
+    "similarity": ("grading.similarity", "main"),
 }
 
 
@@ -46,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     """The whole command line."""
     top = argparse.ArgumentParser(prog="gdcourse", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
+    later = argparse.SUPPRESS  # an option left out is not passed on: the command's default
 
     run = commands.add_parser("execute", help="re-execute notebooks in place in a fresh kernel")
     run.add_argument("paths", nargs="+", metavar="NOTEBOOK")
@@ -66,6 +68,29 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+
+    alike = commands.add_parser(
+        "similarity", help="list pairs of submissions whose code is unusually alike"
+    )
+    alike.add_argument(
+        "paths", nargs="+", metavar="PATH", help="notebooks, folders, or a `grade --out` folder"
+    )
+    alike.add_argument("--out", metavar="FILE", help="also write the pairs to this CSV file")
+    alike.add_argument(
+        "--threshold", type=float, default=later, help="lowest score reported (0 to 1)"
+    )
+    alike.add_argument(
+        "--min-shared",
+        type=int,
+        default=later,
+        help="fewest shared fingerprints reported",
+    )
+    alike.add_argument(
+        "--common",
+        type=float,
+        default=later,
+        help="ignore code found in more than this fraction of submissions",
+    )
 
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
     hand_out.add_argument("target", metavar="DIR")
@@ -91,7 +116,6 @@ def parser() -> argparse.ArgumentParser:
         "--no-run", dest="run", action="store_false", help="do not execute the notebooks"
     )
     times.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
-    later = argparse.SUPPRESS  # an option left out is not passed on: the command's default
     times.add_argument("--wpm", type=_positive, default=later, help="lecture words per minute")
     times.add_argument(
         "--formula-seconds",

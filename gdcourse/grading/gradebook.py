@@ -20,10 +20,21 @@ from pathlib import Path
 from .collect import NOT_IMPLEMENTED
 from .judge import points_text
 
-__all__ = ["GRADES_COLUMNS", "TOTALS_COLUMNS", "Row", "Record", "Gradebook", "rows_of"]
+__all__ = [
+    "GRADES_COLUMNS",
+    "TOTALS_COLUMNS",
+    "RESULTS",
+    "Row",
+    "Record",
+    "Gradebook",
+    "rows_of",
+    "is_results",
+    "saved_records",
+]
 
 CSV_STATUS = {NOT_IMPLEMENTED: "failed"}  # grades.csv knows five statuses
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+RESULTS = ".results"  # the folder under OUT that holds one saved record per submission
 
 
 @dataclass(frozen=True)
@@ -103,15 +114,12 @@ class Gradebook:
 
     def __init__(self, out: Path):
         self.out = Path(out)
-        self.state = self.out / ".results"
+        self.state = self.out / RESULTS
         self.state.mkdir(parents=True, exist_ok=True)
 
     def load(self, key: str) -> Record | None:
         """The record saved under `key`, or None (never saved, or unreadable)."""
-        try:
-            return Record.from_json((self.state / f"{key}.json").read_text())
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+        return _read_record(self.state / f"{key}.json")
 
     def save(self, key: str, record: Record) -> None:
         _atomic_write(self.state / f"{key}.json", record.to_json())
@@ -160,6 +168,28 @@ class Gradebook:
         folder = self.out / "feedback" / _safe(record.student)
         folder.mkdir(parents=True, exist_ok=True)
         _atomic_write(folder / f"{_safe(record.exercise)}.txt", record.feedback)
+
+
+def is_results(folder: Path) -> bool:
+    """Whether `folder` is a results folder (`gdcourse grade --out`), not submissions."""
+    return (Path(folder) / RESULTS).is_dir()
+
+
+def saved_records(out: Path) -> list[Record]:
+    """Every readable record saved under a results folder, in file-name order.
+
+    A submission changed and graded again has a record for each version, all with the same
+    `source` path.
+    """
+    records = map(_read_record, sorted((Path(out) / RESULTS).glob("*.json")))
+    return [record for record in records if record is not None]
+
+
+def _read_record(path: Path) -> Record | None:
+    try:
+        return Record.from_json(path.read_text())
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _safe(name: str) -> str:

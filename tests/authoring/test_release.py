@@ -75,7 +75,7 @@ def test_release_ships_the_learner_api_and_no_grading_or_authoring_tools(tmp_pat
     tasks = {p.name for p in (ROOT / "gdcourse" / "grading" / "tasks").glob("ex*.py")}
     assert {f"gdcourse/grading/tasks/{name}" for name in tasks} <= files
     assert "gdcourse/grading/judge.py" in files
-    for left_behind in ("pipeline", "sandbox", "child", "gradebook", "lms"):
+    for left_behind in ("pipeline", "sandbox", "child", "gradebook", "lms", "similarity"):
         assert f"gdcourse/grading/{left_behind}.py" not in files
     assert not [f for f in files if f.startswith("gdcourse/authoring")]
     target = tmp_path / "handout"
