@@ -66,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+    grade.add_argument(
+        "--secret",
+        metavar="FILE",
+        help="the secret hidden probes are drawn from (default: one in your configuration "
+        "folder, created on first use; never inside the course folder)",
+    )
 
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
     hand_out.add_argument("target", metavar="DIR")
