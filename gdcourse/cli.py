@@ -68,6 +68,12 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+    grade.add_argument(
+        "--secret",
+        metavar="FILE",
+        help="the secret hidden probes are drawn from (default: one in your configuration "
+        "folder, created on first use; never inside the course folder)",
+    )
 
     alike = commands.add_parser(
         "similarity", help="list pairs of submissions whose code is unusually alike"

@@ -3,10 +3,15 @@
 The hand-out holds the lessons, the blank exercises, the set-up files and, of the helper
 package, only the learner API: the top-level modules (`gdcourse.LEARNER_API`), the command
 line, and the modules they import, found by importing them in a fresh interpreter. That
-includes what `gdcourse.checks` needs to give feedback (the task definitions and the judge),
-and leaves behind the grading pipeline, the sandbox, the gradebook and LMS export, and
-every authoring tool with its deck assets. The solutions and the tests (which read the
-solutions) stay behind too.
+includes what `gdcourse.checks` needs to give feedback (the task registry, the comparisons
+and the judge), and leaves behind the grading pipeline, the sandbox, the gradebook and LMS
+export, and every authoring tool with its deck assets. The solutions and the tests (which
+read the solutions) stay behind too.
+
+The task modules (`grading/tasks/exNN_*.py`: oracles, detectors, hidden-probe generators)
+stay behind as well: the hand-out carries the tasks as data instead, `published.json`,
+written here from the course's tasks (`tasks.published`): plain fields, public probes, and
+the expected answers and detector predictions on those probes.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["INCLUDED", "package_files", "release", "main"]
+__all__ = ["INCLUDED", "package_files", "publish_tasks", "release", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
 INCLUDED = (
@@ -32,6 +37,7 @@ INCLUDED = (
     "environment.yml",
 )
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
+TASKS = Path("gdcourse", "grading", "tasks")  # its ex*.py modules travel as data
 
 # Run in a fresh interpreter with the course's root first on sys.path: import the learner
 # API (and the task definitions, which `check` loads on first use) and the command line,
@@ -50,24 +56,60 @@ print(json.dumps(sorted(
 """
 
 
-def package_files(source: str | Path = ROOT) -> list[Path]:
-    """The files of the gdcourse package the learner API needs, relative to `source`."""
-    source = Path(source).resolve()
+# Run the same way: write the course's tasks as data to the file named by the argument.
+_PUBLISH = """
+import sys
+from pathlib import Path
+from gdcourse.grading.tasks import all_tasks, published
+Path(sys.argv[1]).write_text(published.document(all_tasks()), encoding="utf-8")
+"""
+
+
+def _fresh(source: Path, code: str, failure: str, *args: str) -> str:
+    """Run `code` in a fresh interpreter with `source` first on sys.path; return its stdout."""
     done = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(source)!r})\n{_IMPORTED}"],
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(source)!r})\n{code}", *args],
         capture_output=True,
         text=True,
         cwd=source,
         env={"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"},
     )
     if done.returncode:
-        raise ValueError(f"the learner API of {str(source)!r} does not import:\n{done.stderr}")
-    files = [Path(f).resolve() for f in json.loads(done.stdout.strip().splitlines()[-1])]
+        raise ValueError(f"{failure}:\n{done.stderr}")
+    return done.stdout
+
+
+def _task_module(relative: Path) -> bool:
+    return relative.parent == TASKS and relative.name.startswith("ex")
+
+
+def package_files(source: str | Path = ROOT) -> list[Path]:
+    """The files of the gdcourse package the learner API needs, relative to `source`.
+
+    The task modules are left out: their tasks travel as data (`publish_tasks`).
+    """
+    source = Path(source).resolve()
+    failure = f"the learner API of {str(source)!r} does not import"
+    printed = _fresh(source, _IMPORTED, failure)
+    files = [Path(f).resolve() for f in json.loads(printed.strip().splitlines()[-1])]
     files.append(source / "gdcourse" / "__main__.py")  # `python -m gdcourse`
     outside = [f for f in files if not f.is_relative_to(source)]
     if outside:
         raise ValueError(f"gdcourse was imported from outside {str(source)!r}: {outside[0]}")
-    return sorted(f.relative_to(source) for f in files)
+    relative = (f.relative_to(source) for f in files)
+    return sorted(f for f in relative if not _task_module(f))
+
+
+def publish_tasks(target: str | Path, *, source: str | Path = ROOT) -> Path:
+    """Write the tasks of `source` as data into the package copied to `target`; its path.
+
+    Runs every oracle and detector on the public probes, in a fresh interpreter that
+    imports the task modules of `source`.
+    """
+    source = Path(source).resolve()
+    data = Path(target) / TASKS / "published.json"
+    _fresh(source, _PUBLISH, f"the tasks of {str(source)!r} cannot be published", str(data))
+    return data
 
 
 def release(target: str | Path, *, source: str | Path = ROOT) -> list[str]:
@@ -88,7 +130,8 @@ def release(target: str | Path, *, source: str | Path = ROOT) -> list[str]:
     for relative in package:
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / relative, target / relative)
-    copied.append(f"gdcourse ({len(package)} modules: the learner API)")
+    publish_tasks(target, source=source)
+    copied.append(f"gdcourse ({len(package)} modules: the learner API, and the tasks as data)")
     for name in INCLUDED:
         path = source / name
         if path.is_dir():

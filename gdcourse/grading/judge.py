@@ -149,7 +149,7 @@ def judge(task, probes, answers, *, show_values: bool = True) -> Verdict:
         return verdict(first.kind, hints.get(first.kind, "your code raised an error:"), details)
 
     pairs = enumerate(zip(answers, expected, strict=True))
-    wrong = [i for i, (a, e) in pairs if not task.accepts(a, e, probes[i])]
+    wrong = [i for i, (a, e) in pairs if not task.accepts(a, e, probes[i], e)]
     if not wrong:
         return verdict(PASSED, "")
     i = wrong[0]
@@ -172,6 +172,7 @@ def judge(task, probes, answers, *, show_values: bool = True) -> Verdict:
 def _matches(task, detector, probes, answers, expected) -> bool:
     """A detector fires when every answer equals its mistaken answer (and that differs)."""
     mistaken = [detector.answer(**p) for p in probes]
-    if all(task.accepts(m, e, p) for m, e, p in zip(mistaken, expected, probes, strict=True)):
+    cases = list(zip(answers, mistaken, expected, probes, strict=True))
+    if all(task.accepts(m, e, p, e) for _, m, e, p in cases):
         return False  # the mistake is invisible on these probes
-    return all(task.accepts(a, m, p) for a, m, p in zip(answers, mistaken, probes, strict=True))
+    return all(task.accepts(a, m, p, e) for a, m, e, p in cases)

@@ -5,7 +5,8 @@ The pipeline, one step a function, in the order `grade` runs them:
 1. `discover`  every notebook under the given paths, with its student id;
 2. `plan`      read each one (`read_notebook`: exercise id and code cells), reuse a saved
                record when the same file was graded before, or make a `Job` with the
-               task's hidden probes;
+               student's own hidden probes, drawn under the instructor's secret
+               (`secret`: only its holder can compute them);
 3. `run`       each job in its own forked, limited process (`sandbox`, under
                `child.POLICY`), which only calls the learner's functions on the probes and
                returns plain data;
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import child, judge, sandbox, tasks
+from . import secret as secret_file
 from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
 from .gradebook import Gradebook, Record, rows_of
 
@@ -135,7 +137,8 @@ def _exercise_from_name(path: Path) -> str | None:
 
 @functools.cache
 def task_fingerprint(exercise: str | None) -> str:
-    """A hash of an exercise's task definitions: their module's source and the task machinery.
+    """A hash of an exercise's task definitions: their module's source and the task machinery
+    (the registry and the comparisons).
 
     It is part of each saved result's key, so correcting a task (an oracle, a probe, points,
     a tolerance) and grading again regrades exactly the submissions of that exercise.
@@ -143,15 +146,22 @@ def task_fingerprint(exercise: str | None) -> str:
     if exercise is None:
         return ""
     digest = hashlib.sha256()
-    for name in (tasks.__name__, f"{tasks.__name__}.ex{exercise}"):
+    for name in (tasks.__name__, f"{tasks.__name__}.comparisons", f"{tasks.__name__}.ex{exercise}"):
         spec = importlib.util.find_spec(name)
         digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _key(submission: Submission, data: bytes, seed: int, exercise: str | None) -> str:
+def _key(submission: Submission, data: bytes, secret: bytes, exercise: str | None) -> str:
+    """Where a submission's record is saved: changes with the file, its task definitions and
+    the secret (by its fingerprint), so a new secret regrades everything."""
     digest = hashlib.sha256()
-    parts = (FORMAT_VERSION, str(seed), submission.student, submission.path.name)
+    parts = (
+        FORMAT_VERSION,
+        secret_file.fingerprint(secret),
+        submission.student,
+        submission.path.name,
+    )
     for part in (*parts, task_fingerprint(exercise)):
         digest.update(part.encode() + b"\0")
     digest.update(data)
@@ -179,15 +189,15 @@ def _invalid_record(submission: Submission, message: str) -> Record:
     return Record(submission.student, "unknown", str(submission.path), row)
 
 
-def plan(submission: Submission, book: Gradebook, *, seed: int, force: bool):
+def plan(submission: Submission, book: Gradebook, *, secret: bytes, force: bool):
     """A saved or immediate Record for the submission, or the Job that will grade it."""
     data = submission.path.read_bytes()
     try:
         exercise, cells = read_notebook(submission.path)
     except Invalid as exc:
-        key = _key(submission, data, seed, _exercise_from_name(submission.path))
+        key = _key(submission, data, secret, _exercise_from_name(submission.path))
         return key, _invalid_record(submission, str(exc))
-    key = _key(submission, data, seed, exercise)
+    key = _key(submission, data, secret, exercise)
     saved = None if force else book.load(key)
     if saved is not None:
         return key, saved
@@ -195,7 +205,12 @@ def plan(submission: Submission, book: Gradebook, *, seed: int, force: bool):
         verdicts = _failed_verdicts(exercise, INVALID, "the notebook is empty")
         return key, _record(submission, exercise, verdicts)
     job_tasks = [
-        {"id": t.id, "call": t.call, "seconds": t.seconds, "probes": t.hidden_probes(seed)}
+        {
+            "id": t.id,
+            "call": t.call,
+            "seconds": t.seconds,
+            "probes": t.hidden_probes(secret, submission.student),
+        }
         for t in tasks.for_exercise(exercise)
     ]
     return key, Job(submission, key, exercise, cells, job_tasks)
@@ -300,14 +315,18 @@ def grade(
     paths,
     out,
     *,
+    secret: bytes,
     jobs: int = 2,
     timeout: float = 30.0,
     force: bool = False,
-    seed: int = 0,
     executor: Executor | None = None,
     progress=None,
 ) -> dict:
-    """Grade every submission under `paths` into `out`; return a summary dict."""
+    """Grade every submission under `paths` into `out`; return a summary dict.
+
+    `secret` is the instructor's secret (`secret.load`): each student's hidden probes, and
+    the keys of the saved results, depend on it.
+    """
     start = time.perf_counter()
     book = Gradebook(Path(out))
     submissions = discover(paths)
@@ -315,7 +334,7 @@ def grade(
     order: list[str] = []
     pending: list[Job] = []
     for submission in submissions:
-        key, planned = plan(submission, book, seed=seed, force=force)
+        key, planned = plan(submission, book, secret=secret, force=force)
         if key in order:  # the same file, for the same student, found twice: grade it once
             continue
         order.append(key)
@@ -367,8 +386,14 @@ def grade(
     }
 
 
-def main(*, paths, out, jobs: int = 2, timeout: float = 30.0, force: bool = False) -> int:
-    """The `gdcourse grade` command: check the arguments, grade, print a summary line."""
+def main(
+    *, paths, out, jobs: int = 2, timeout: float = 30.0, force: bool = False, secret=None
+) -> int:
+    """The `gdcourse grade` command: check the arguments, grade, print a summary line.
+
+    `secret` is the file given with --secret (None: the default one, created on first use);
+    where it lives goes to stderr, so stdout keeps its one summary line.
+    """
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         print(f"grade: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -380,6 +405,17 @@ def main(*, paths, out, jobs: int = 2, timeout: float = 30.0, force: bool = Fals
     if out.exists() and not out.is_dir():
         print(f"grade: --out must be a folder, got the file {out}", file=sys.stderr)
         return 2
+    try:
+        key = secret_file.load(secret, outside=(secret_file.COURSE, out, *paths))
+    except secret_file.SecretError as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"grade: hidden probes come from the secret in {key.path}"
+        f"{' (created now)' if key.created else ''}; keep it, or resumed runs regrade "
+        "everything",
+        file=sys.stderr,
+    )
     progress = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -387,7 +423,9 @@ def main(*, paths, out, jobs: int = 2, timeout: float = 30.0, force: bool = Fals
         def progress(total):
             return tqdm(total=total, unit="submission", file=sys.stderr)
 
-    summary = grade(paths, out, jobs=jobs, timeout=timeout, force=force, progress=progress)
+    summary = grade(
+        paths, out, secret=key.key, jobs=jobs, timeout=timeout, force=force, progress=progress
+    )
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items()))
     print(
         f"graded {summary['graded']} of {summary['submissions']} submissions "

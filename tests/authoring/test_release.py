@@ -1,5 +1,8 @@
-"""The student hand-out contains lessons and blank exercises, and no solution code."""
+"""The student hand-out contains lessons and blank exercises, and no solution code: its
+tasks are data (expected answers and detector predictions), not oracle code."""
 
+import inspect
+import json
 import re
 import subprocess
 import sys
@@ -12,6 +15,8 @@ import gdcourse
 from gdcourse import cli
 from gdcourse.authoring.exercises import BEGIN, END
 from gdcourse.authoring.release import package_files
+from gdcourse.grading import tasks
+from tests.portability import CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +35,16 @@ def solution_regions():
 def released_text(folder: Path) -> str:
     parts = []
     for path in folder.rglob("*"):
-        if path.is_file() and path.suffix in {".py", ".ipynb", ".md", ".txt", ".yml", ".toml", ""}:
+        if path.is_file() and path.suffix in {
+            ".py",
+            ".ipynb",
+            ".md",
+            ".txt",
+            ".yml",
+            ".toml",
+            ".json",
+            "",
+        }:
             text = path.read_text(encoding="utf-8", errors="replace")
             if path.suffix == ".ipynb":
                 nb = nbformat.reads(text, as_version=4)
@@ -71,17 +85,28 @@ def test_release_ships_the_learner_api_and_no_grading_or_authoring_tools(tmp_pat
     files = {str(p) for p in package_files()}
     for name in gdcourse.LEARNER_API:
         assert f"gdcourse/{name}.py" in files
-    # what `check(...)` needs: every task definition and the judge, but nothing that grades
-    tasks = {p.name for p in (ROOT / "gdcourse" / "grading" / "tasks").glob("ex*.py")}
-    assert {f"gdcourse/grading/tasks/{name}" for name in tasks} <= files
-    assert "gdcourse/grading/judge.py" in files
-    for left_behind in ("pipeline", "sandbox", "child", "gradebook", "lms", "similarity"):
+    # what `check(...)` needs: the task registry, its data format, the comparisons and the
+    # judge, but no task module (they travel as data) and nothing that grades
+    for needed in ("tasks/__init__", "tasks/published", "tasks/comparisons", "judge"):
+        assert f"gdcourse/grading/{needed}.py" in files
+    assert not [f for f in files if f.startswith("gdcourse/grading/tasks/ex")]
+    for left_behind in (
+        "pipeline",
+        "sandbox",
+        "confine",
+        "child",
+        "gradebook",
+        "lms",
+        "similarity",
+        "secret",
+    ):
         assert f"gdcourse/grading/{left_behind}.py" not in files
     assert not [f for f in files if f.startswith("gdcourse/authoring")]
     target = tmp_path / "handout"
     assert cli.main(["release", str(target)]) == 0
     shipped = {str(p.relative_to(target)) for p in (target / "gdcourse").rglob("*.py")}
     assert shipped == files
+    assert (target / "gdcourse" / "grading" / "tasks" / "published.json").is_file()
     assert not list(target.rglob("assets"))
 
 
@@ -100,3 +125,92 @@ def test_the_hand_out_checks_exercises_and_names_the_commands_it_lacks(tmp_path)
         cwd=target, capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert grade.returncode == 2 and "not part of this copy" in grade.stderr
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory):
+    target = tmp_path_factory.mktemp("release") / "handout"
+    assert cli.main(["release", str(target)]) == 0
+    return target
+
+
+def code_of(function) -> str:
+    """A function's source as `released_text` normalises it (lines stripped)."""
+    return "\n".join(line.strip() for line in inspect.getsource(function).splitlines())
+
+
+def test_no_oracle_detector_or_probe_generator_code_is_in_the_release(handout):
+    text = released_text(handout)
+    assert not list((handout / "gdcourse" / "grading" / "tasks").glob("ex*.py"))
+    assert "_mse_gradients" in (ROOT / "gdcourse/grading/tasks/ex01_the_idea.py").read_text()
+    every = [(t.id, "oracle", t.oracle) for t in tasks.all_tasks()]
+    every += [(t.id, "hidden", t.hidden) for t in tasks.all_tasks()]
+    every += [(t.id, d.name, d.answer) for t in tasks.all_tasks() for d in t.detectors if d.answer]
+    assert len(every) > 100
+    leaked = [(task, what) for task, what, function in every if code_of(function) in text]
+    assert not leaked, f"task code in the release: {leaked[:3]}"
+
+
+# In the hand-out, in a fresh interpreter: every solution passes every task's check, and
+# every mutant of tests/grading/mutants gets its detector's hint, from the stored data.
+_CHECK_EVERYTHING = """
+import json, sys
+import gdcourse.checks
+from gdcourse.grading import tasks
+
+exercises, mutant_files = json.loads(sys.stdin.read())
+problems, checked = [], 0
+assert gdcourse.checks.__file__.startswith(sys.argv[1]), gdcourse.checks.__file__
+for exercise, cells in exercises.items():
+    env = {}
+    for cell in cells:
+        exec(compile(cell, exercise, "exec"), env)
+    for task in tasks.for_exercise(exercise):
+        verdict = gdcourse.checks.evaluate(task.id, env[task.id])
+        checked += 1
+        if not verdict.passed:
+            problems.append(verdict.render())
+for path in mutant_files:
+    env = {}
+    exec(compile(open(path).read(), path, "exec"), env)
+    for task_id, mutants in env["MUTANTS"].items():
+        hints = {d.name: d.hint for d in tasks.get(task_id).detectors}
+        for name, mutant in mutants.items():
+            verdict = gdcourse.checks.evaluate(task_id, mutant)
+            checked += 1
+            if verdict.passed or verdict.hint != hints[name]:
+                problems.append(f"mutant {task_id}: {name} got {verdict.render()}")
+print(json.dumps([checked, problems]))
+"""
+
+
+def solution_cells(exercise: str) -> list[str]:
+    """A solution notebook's code cells without its check lines and magics."""
+    nb = nbformat.read(ROOT / "solutions" / f"{exercise}.ipynb", as_version=4)
+    return [
+        "\n".join(line for line in c.source.splitlines() if not line.startswith(("check(", "%")))
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+
+
+@pytest.mark.parametrize("kernels", ["native", "sse"])
+def test_the_hand_out_checks_every_task_from_its_data(handout, kernels):
+    """Solutions pass and mutants get their hints in the hand-out, also on other CPU kernels
+    (the stored answers come from the instructor's machine, the learner's from theirs)."""
+    exercises = {e: solution_cells(e) for e in tasks.exercises()}
+    mutants = sorted(str(p) for p in (ROOT / "tests" / "grading" / "mutants").glob("ex*.py"))
+    assert len(mutants) == len(exercises)
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(handout)}
+    if kernels != "native":
+        env.update(CONFIGS[kernels][1])
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK_EVERYTHING, str(handout)],
+        input=json.dumps([exercises, mutants]),
+        cwd=handout, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    checked, problems = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not problems, problems[:3]
+    every = tasks.all_tasks()
+    assert checked == len(every) + sum(len(t.detectors) for t in every)

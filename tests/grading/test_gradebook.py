@@ -8,6 +8,8 @@ import pytest
 
 from gdcourse.grading import gradebook, pipeline
 
+SECRET = b"a test secret"
+
 
 def notebook(path, student):
     nb = nbformat.v4.new_notebook()
@@ -59,7 +61,7 @@ def test_each_submission_is_written_once_and_the_csv_twice(subs, tmp_path, monke
 
     monkeypatch.setattr(gradebook.Gradebook, "_write_grades", count_grades)
     monkeypatch.setattr(gradebook.Gradebook, "_write_feedback", count_feedback)
-    summary = pipeline.grade([subs], tmp_path / "out", executor=Canned())
+    summary = pipeline.grade([subs], tmp_path / "out", secret=SECRET, executor=Canned())
     assert summary["graded"] == 4 and summary["complete"]
     assert counts == {"grades": 2, "feedback": 4}  # start and finish; one feedback each
     rows = read(tmp_path / "out" / "grades.csv")
@@ -75,7 +77,7 @@ def test_each_submission_is_written_once_and_the_csv_twice(subs, tmp_path, monke
 def test_an_interrupted_run_leaves_sorted_grades_and_totals_of_what_finished(subs, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        pipeline.grade([subs], out, executor=Canned(stop_after=2))
+        pipeline.grade([subs], out, secret=SECRET, executor=Canned(stop_after=2))
     saved = len(list((out / ".results").glob("*.json")))
     assert saved < 4  # the run stopped before every submission finished
     graded = {r["student"] for r in read(out / "totals.csv")}
@@ -84,7 +86,7 @@ def test_an_interrupted_run_leaves_sorted_grades_and_totals_of_what_finished(sub
     assert {r["student"] for r in rows} == graded
     assert [r["student"] for r in rows] == sorted(r["student"] for r in rows)
     # the rerun grades only the others
-    again = pipeline.grade([subs], out, executor=Canned())
+    again = pipeline.grade([subs], out, secret=SECRET, executor=Canned())
     assert again["graded"] == 4 - saved and again["reused"] == saved and again["complete"]
 
 
@@ -95,15 +97,15 @@ def test_a_corrected_task_regrades_exactly_its_exercise(subs, tmp_path, monkeypa
     nb.metadata["gdcourse"] = {"exercise": "08_momentum"}
     nbformat.write(nb, other)
     paths, out = [subs, tmp_path / "other"], tmp_path / "out"
-    assert pipeline.grade(paths, out, executor=Canned())["graded"] == 5
-    assert pipeline.grade(paths, out, executor=Canned())["graded"] == 0  # all reused
+    assert pipeline.grade(paths, out, secret=SECRET, executor=Canned())["graded"] == 5
+    assert pipeline.grade(paths, out, secret=SECRET, executor=Canned())["graded"] == 0  # all reused
     real = pipeline.task_fingerprint
 
     def corrected(exercise):  # as if exercise 01's task module had been edited
         return real(exercise) + ("-fixed" if exercise == "01_the_idea" else "")
 
     monkeypatch.setattr(pipeline, "task_fingerprint", corrected)
-    again = pipeline.grade(paths, out, executor=Canned())
+    again = pipeline.grade(paths, out, secret=SECRET, executor=Canned())
     assert again["graded"] == 4 and again["reused"] == 1
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from gdcourse.grading import child, confine, pipeline, sandbox
+from gdcourse.grading import secret as secret_file
 from tests.grading.test_pipeline import EXERCISE, FULL, by_student, cells_of, notebook, read_csv
 
 ORDINARY_USER = 60500  # a uid with no account, for the ordinary-user mode
@@ -205,7 +206,9 @@ def batch(request):
         child.POLICY, max_workers=2, timeout=TIMEOUT, user=ORDINARY_USER if as_user else None
     )
     start = time.monotonic()
-    pipeline.grade([root], out, executor=executor, timeout=TIMEOUT)
+    pipeline.grade(
+        [root], out, executor=executor, timeout=TIMEOUT, secret=secret_file.load(secret).key
+    )
     seconds = time.monotonic() - start
     executor.shutdown()
     leftovers = _leftovers()
@@ -264,7 +267,7 @@ def test_a_lingering_process_cannot_reach_the_next_submission_on_its_slot(tmp_pa
     for student, cells in (("a-lingerer", solution + [KILL_NEIGHBOURS]), ("b-next", solution)):
         (subs / student).mkdir(parents=True)
         (subs / student / f"{EXERCISE}.ipynb").write_text(notebook(cells))
-    pipeline.grade([subs], tmp_path / "out", jobs=1, timeout=TIMEOUT)
+    pipeline.grade([subs], tmp_path / "out", jobs=1, timeout=TIMEOUT, secret=b"s")
     totals = {r["student"]: float(r["points"]) for r in read_csv(tmp_path / "out" / "totals.csv")}
     assert totals == {"a-lingerer": FULL, "b-next": FULL}
     assert _leftovers() == []
@@ -277,7 +280,7 @@ def test_what_is_not_enforced_is_said_once_at_the_start(tmp_path, capsys):
     executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=1, timeout=TIMEOUT)
     try:
         expected = child.unenforced_here() + executor.unenforced
-        pipeline.grade([tmp_path / "subs"], tmp_path / "out", executor=executor)
+        pipeline.grade([tmp_path / "subs"], tmp_path / "out", executor=executor, secret=b"s")
     finally:
         executor.shutdown()
     said = [line for line in capsys.readouterr().err.splitlines() if "not enforced" in line]

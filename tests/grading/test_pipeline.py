@@ -14,14 +14,17 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from gdcourse import cli
-from gdcourse.grading import gradebook, pipeline, tasks
+from gdcourse.grading import collect, gradebook, judge, pipeline, tasks
+from gdcourse.grading import secret as secret_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "01_the_idea"
 TIMEOUT = 6.0
+SECRET = b"a test secret"
 
 
 def notebook(cells, exercise=EXERCISE, **metadata):
@@ -53,6 +56,35 @@ builtins.abs = lambda x: 0
 builtins.all = lambda x: True
 builtins.isinstance = lambda *a: True
 """
+
+
+def lookup_table_attack() -> str:
+    """Exercise 01's functions answering from a table, as a student could once compute it.
+
+    With probes drawn from seed 0, a student who had the task modules could compute every
+    hidden probe and its answer at home: `task.hidden(np.random.default_rng(0))` and the
+    oracle. Each function returns the tabled answer and raises on anything else.
+    """
+    table = {
+        task.id: [
+            [list(p.values()), task.oracle(**p)] for p in task.hidden(np.random.default_rng(0))
+        ]
+        for task in tasks.for_exercise(EXERCISE)
+    }
+    lines = [
+        f"TABLE = {table!r}",
+        "def _answer(task, *args):",
+        "    plain = [a.tolist() if hasattr(a, 'tolist') else a for a in args]",
+        "    for key, answer in TABLE[task]:",
+        "        if key == plain:",
+        "            return answer",
+        "    raise KeyError('not in my table')",
+    ]
+    for task in tasks.for_exercise(EXERCISE):
+        names = ", ".join(task.public[0])
+        lines.append(f"def {task.id}({names}):\n    return _answer({task.id!r}, {names})")
+    return "\n".join(lines)
+
 
 FAKE_OUTPUT = """
 print("✓ mse_gradients — gradients of the mean squared error (2/2 points)")
@@ -105,6 +137,7 @@ def batch(tmp_path_factory):
         "patcher/01_the_idea.ipynb": notebook(blank + [PATCHES]),
         "patchfirst/01_the_idea.ipynb": notebook([PATCHES] + blank),
         "faker/01_the_idea.ipynb": notebook(blank + [FAKE_OUTPUT]),
+        "lookup/01_the_idea.ipynb": notebook(blank + [lookup_table_attack()]),
         "vandal/01_the_idea.ipynb": notebook(
             solution
             + [
@@ -129,7 +162,7 @@ def batch(tmp_path_factory):
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    summary = pipeline.grade([root], out, jobs=2, timeout=TIMEOUT)
+    summary = pipeline.grade([root], out, secret=SECRET, jobs=2, timeout=TIMEOUT)
     rows = read_csv(out / "grades.csv")
     return {
         "out": out,
@@ -255,6 +288,18 @@ def test_patched_comparisons_and_fake_output_score_zero(batch):
     assert "mallory" not in batch["rows"]
 
 
+def test_a_table_of_the_old_seed_0_probes_scores_nothing(batch):
+    env: dict = {}
+    exec(lookup_table_attack(), env)
+    for task in tasks.for_exercise(EXERCISE):  # the table does answer the seed-0 probes
+        probes = task.hidden(np.random.default_rng(0))
+        answers = [collect.collect(task.call, env[task.id], p, task.seconds) for p in probes]
+        assert judge.judge(task, probes, answers).passed, task.id
+    assert points(batch, "lookup") == 0
+    assert set(statuses(batch, "lookup")) == {"error"}
+    assert all("not in my table" in r["feedback"] for r in batch["rows"]["lookup"])
+
+
 def test_files_outside_the_submission_directory_survive(batch):
     assert batch["sentinel"].read_text() == "do not delete"
     assert (batch["root"] / "good" / "01_the_idea.ipynb").exists()
@@ -279,7 +324,7 @@ def test_grading_internals_cannot_be_imported(batch):
 
 
 def test_feedback_files_never_show_hidden_probes(batch):
-    probes = tasks.get("mse_gradients").hidden_probes(0)
+    probes = tasks.get("mse_gradients").hidden_probes(SECRET, "good")
     text = (batch["out"] / "feedback" / "good" / f"{EXERCISE}.txt").read_text()
     assert f"Total: {FULL}/{FULL} points" in text
     assert str(probes[0]["x"][0]) not in text
@@ -298,7 +343,7 @@ def test_every_solution_full_marks_and_every_blank_zero(tmp_path):
             target = tmp_path / "subs" / f"{folder}-{exercise}" / f"{exercise}.ipynb"
             target.parent.mkdir(parents=True)
             shutil.copy(ROOT / folder / f"{exercise}.ipynb", target)
-    pipeline.grade([tmp_path / "subs"], tmp_path / "out", jobs=2)
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out", secret=SECRET, jobs=2)
     totals = {r["student"]: r for r in read_csv(tmp_path / "out" / "totals.csv")}
     for exercise in tasks.exercises():
         full = totals[f"solutions-{exercise}"]
@@ -312,20 +357,27 @@ def test_rerun_grades_only_what_changed_and_force_regrades(tmp_path):
         (subs / student).mkdir(parents=True)
         shutil.copy(ROOT / "solutions" / f"{EXERCISE}.ipynb", subs / student / "a.ipynb")
     out = tmp_path / "out"
-    first = pipeline.grade([subs], out)
+    first = pipeline.grade([subs], out, secret=SECRET)
     assert first["graded"] == 2
-    again = pipeline.grade([subs], out)
+    again = pipeline.grade([subs], out, secret=SECRET)
     assert again["graded"] == 0 and again["reused"] == 2
     shutil.copy(ROOT / "exercises" / f"{EXERCISE}.ipynb", subs / "ben" / "a.ipynb")
-    changed = pipeline.grade([subs], out)
+    changed = pipeline.grade([subs], out, secret=SECRET)
     assert changed["graded"] == 1
     totals = {r["student"]: r["points"] for r in read_csv(out / "totals.csv")}
     assert totals == {"ann": str(FULL), "ben": "0"}
-    assert pipeline.grade([subs], out, force=True)["graded"] == 2
+    assert pipeline.grade([subs], out, secret=SECRET, force=True)["graded"] == 2
     assert len(read_csv(out / "grades.csv")) == 2 * N_TASKS
+    # another secret draws other hidden probes: nothing saved under the old one is reused
+    renewed = pipeline.grade([subs], out, secret=b"a new secret")
+    assert renewed["graded"] == 2 and renewed["reused"] == 0
+    totals = {r["student"]: r["points"] for r in read_csv(out / "totals.csv")}
+    assert totals == {"ann": str(FULL), "ben": "0"}
+    saved = b"".join(path.read_bytes() for path in out.rglob("*") if path.is_file())
+    assert SECRET not in saved and b"a new secret" not in saved
 
 
-def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
+def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path, own_config_folder):
     subs = tmp_path / "subs"
     solution = cells_of("solutions")
     for i in range(6):
@@ -353,7 +405,10 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     process.wait()
     saved = len(list(results.glob("*.json")))
     assert 2 <= saved < 6
-    summary = pipeline.grade([subs], out)
+    # the command created the default secret; the same secret draws the same probes
+    key = secret_file.load()
+    assert key.path.is_relative_to(own_config_folder) and not key.created
+    summary = pipeline.grade([subs], out, secret=key.key)
     assert summary["reused"] == saved and summary["graded"] == 6 - saved
     rows = read_csv(out / "grades.csv")
     assert len(rows) == 6 * N_TASKS
@@ -392,7 +447,7 @@ def test_environment_of_the_child_is_scrubbed(tmp_path, monkeypatch):
         "    return 2 * np.mean(r * x), 2 * np.mean(r * (0 if os.getcwd() == '/' else 1))"
     ]
     (tmp_path / "subs" / "env.ipynb").write_text(notebook(probe_cells))
-    pipeline.grade([tmp_path / "subs"], tmp_path / "out")
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out", secret=SECRET)
     rows = {r["task"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
     assert rows["gd_step"]["status"] == "passed"
     assert rows["mse_gradients"]["status"] == "passed"
@@ -407,6 +462,6 @@ def test_children_do_not_run_as_root(tmp_path):
         "    return theta - lr * grad if os.geteuid() != 0 else theta"
     ]
     (tmp_path / "subs" / "uid.ipynb").write_text(notebook(cells))
-    pipeline.grade([tmp_path / "subs"], tmp_path / "out")
+    pipeline.grade([tmp_path / "subs"], tmp_path / "out", secret=SECRET)
     rows = {r["task"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
     assert rows["gd_step"]["status"] == "passed"

@@ -206,9 +206,11 @@ def test_code_much_of_the_class_shares_is_an_idiom(tmp_path):
 
 def test_a_results_folder_reads_the_submissions_it_graded(tmp_path):
     subs, out = write_class(tmp_path / "subs"), tmp_path / "results"
-    pipeline.grade([subs], out, executor=Canned())
+    pipeline.grade([subs], out, executor=Canned(), secret=b"s")
     (subs / "ben" / "01_the_idea.ipynb").write_text(notebook(COPY + ["x = 1"]))
-    pipeline.grade([subs], out, executor=Canned())  # ben's first version has a record too
+    pipeline.grade(
+        [subs], out, executor=Canned(), secret=b"s"
+    )  # ben's first version has a record too
     shutil.rmtree(subs / "fay")
     lines = []
     documents, _ = similarity.read_documents([out], say=lines.append)

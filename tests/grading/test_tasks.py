@@ -13,6 +13,7 @@ from gdcourse import checks
 from gdcourse.grading import collect, judge, tasks
 
 ROOT = Path(__file__).resolve().parents[2]
+SECRET = b"a test secret"
 TASKS = tasks.all_tasks()
 IDS = [t.id for t in TASKS]
 
@@ -58,7 +59,7 @@ def test_task_ids_are_unique_and_each_has_two_detectors():
 def test_solution_passes_public_and_hidden_probes(task):
     solution = learner("solutions", task)
     assert checks.evaluate(task.id, solution).passed
-    probes = task.hidden_probes(seed=7)
+    probes = task.hidden_probes(SECRET, "ann")
     answers = [collect.collect(task.call, solution, p, task.seconds) for p in probes]
     verdict = judge.judge(task, probes, answers, show_values=False)
     assert verdict.passed, verdict.render()
@@ -108,10 +109,12 @@ def test_unrecognised_wrong_answer_gets_the_general_hint(task):
 
 
 @pytest.mark.parametrize("task", TASKS, ids=IDS)
-def test_hidden_probes_are_reproducible_and_differ_from_public(task):
-    assert task.hidden_probes(3) == task.hidden_probes(3)
-    assert task.hidden_probes(3) != task.hidden_probes(4)
-    assert all(set(p) == set(task.public[0]) for p in task.hidden_probes(3))
+def test_hidden_probes_are_per_student_and_need_the_secret(task):
+    ann = task.hidden_probes(SECRET, "ann")
+    assert ann == task.hidden_probes(SECRET, "ann")  # a resumed run draws the same probes
+    assert ann != task.hidden_probes(SECRET, "ben")  # another student, other probes
+    assert ann != task.hidden_probes(b"another secret", "ann")  # a new secret, other probes
+    assert all(set(p) == set(task.public[0]) for p in ann)
 
 
 def test_bad_answers_get_a_clear_message_not_a_crash():

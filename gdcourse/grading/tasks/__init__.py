@@ -7,11 +7,19 @@ the expected answer (PyTorch itself wherever possible), the tolerance, the point
 and misconception detectors: the mistakes learners really make, each with its hint.
 
 Task modules are named after their exercise notebook (`ex01_the_idea.py` defines the
-tasks of `exercises/01_the_idea.ipynb`) and register their tasks on import.
+tasks of `exercises/01_the_idea.ipynb`) and register their tasks on import. They stay in
+the course folder: the student hand-out carries the tasks as data instead (`published`:
+plain fields, public probes, the oracle's answers and the detectors' predictions on them),
+and an exercise whose module is absent is built from that data.
+
+Hidden probes are drawn per student from a seed that needs the instructor's secret
+(`Task.hidden_probes`), so nothing a student has predicts them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -50,17 +58,30 @@ class Task:
     rtol: float = 1e-5
     atol: float = 1e-7
     hint: str = ""  # for a wrong answer that matches no detector
-    compare: Callable | None = None  # (answer, expected, probe) -> bool, instead of equality
+    # (answer, expected, probe, correct) -> bool, instead of equality: a function of
+    # `comparisons`, which ships with the hand-out
+    compare: Callable | None = None
     seconds: float = 2.0  # time limit per probe
 
-    def accepts(self, answer, expected, probe) -> bool:
+    def accepts(self, answer, expected, probe, correct) -> bool:
+        """Whether `answer` counts as `expected` on this probe (`correct`: the oracle's answer).
+
+        `expected` is the oracle's answer when judging, a detector's prediction when asking
+        whether a mistake explains the answer; a `compare` may measure against `correct`.
+        """
         if self.compare is not None:
-            return bool(self.compare(answer, expected, probe))
+            return bool(self.compare(answer, expected, probe, correct))
         return judge.same(answer, expected, self.rtol, self.atol)
 
-    def hidden_probes(self, seed: int) -> list[dict]:
-        """The hidden probes for grading, reproducible from the seed."""
-        return list(self.hidden(np.random.default_rng(seed)))
+    def hidden_probes(self, secret: bytes, student: str) -> list[dict]:
+        """This student's hidden probes, drawn from HMAC-SHA256(secret, exercise, task, student).
+
+        Each student gets other probes, the same ones on every run with the same secret (so
+        resumed runs agree), and no one without the secret can compute them.
+        """
+        message = "\0".join((self.exercise, self.id, student)).encode()
+        digest = hmac.new(secret, message, hashlib.sha256).digest()
+        return list(self.hidden(np.random.default_rng(int.from_bytes(digest, "big"))))
 
 
 _REGISTRY: dict[str, Task] = {}
@@ -78,11 +99,16 @@ def register(*tasks: Task) -> None:
 
 
 def _load() -> None:
+    """Import every task module, then build from the published data the exercises without one."""
     global _loaded
     if not _loaded:
         for info in pkgutil.iter_modules(__path__):
             if info.name.startswith("ex"):
                 importlib.import_module(f"{__name__}.{info.name}")
+        from . import published
+
+        with_module = {t.exercise for t in _REGISTRY.values()}
+        register(*(t for t in published.load() if t.exercise not in with_module))
         _loaded = True
 
 

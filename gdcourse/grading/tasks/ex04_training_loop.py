@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from functools import cache
 
 import numpy as np
 
-from .. import judge
 from . import Detector, Task, register
+from .comparisons import reaches_target_loss
 
 EXERCISE = "04_training_loop"
 
 
 # ---------------------------------------------------------------- train_linear
-
-TARGET_FACTOR = 1.01  # accepted: a training loss at most 1 % above the reference run's
 
 
 def _train(x, y, w, b, lr, steps, *, zero_grad=True, step=True, column_target=True):
@@ -47,38 +44,6 @@ def _train(x, y, w, b, lr, steps, *, zero_grad=True, step=True, column_target=Tr
         if step:
             optimizer.step()
     return [model.weight.item(), model.bias.item()]
-
-
-def _mse(params, x, y):
-    """The training loss (mean squared error) of the line with parameters [w, b]."""
-    import torch
-
-    w, b = (float(v) for v in params)
-    xt, yt = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
-    return torch.mean((w * xt + b - yt) ** 2).item()
-
-
-@cache
-def _target(x, y, w, b, lr, steps):
-    """The loss to reach: a little above what the correct loop reaches in `steps` steps."""
-    return TARGET_FACTOR * _mse(_train(list(x), list(y), w, b, lr, steps), x, y)
-
-
-def _reaches_target(answer, expected, probe):
-    """Exactly the expected run, or any parameters whose training loss reaches the target.
-
-    The judge compares the learner's (w, b) with the reference run's: accepted when
-    their loss is at most the target. A detector compares them with a mistaken run's:
-    it fires when they equal that run's (w, b), on probes where the answer fails.
-    """
-    if judge.same(answer, expected, rtol=1e-5, atol=1e-7):
-        return True
-    params = judge.as_array(answer)
-    if params is None or params.shape != (2,) or not np.all(np.isfinite(params)):
-        return False
-    p = probe
-    target = _target(tuple(p["x"]), tuple(p["y"]), p["w"], p["b"], p["lr"], p["steps"])
-    return _mse(params, p["x"], p["y"]) <= target
 
 
 def _line_probe(rng):
@@ -161,7 +126,7 @@ train_linear = Task(
     hint="your trained (w, b) do not reach the target loss. In each of the `steps` steps: "
     "optimizer.zero_grad(); prediction = model(X); loss = loss_fn(prediction, Y); "
     "loss.backward(); optimizer.step(), with X and Y columns of shape (N, 1).",
-    compare=_reaches_target,
+    compare=reaches_target_loss,
     # the learner's first torch.optim.SGD imports torch._dynamo: seconds on a slow machine
     seconds=15.0,
 )
