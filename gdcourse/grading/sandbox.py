@@ -720,4 +720,6 @@ class ForkServerExecutor(Executor):
 
 
 if __name__ == "__main__":
-    serve()
+    # Serve from the module as jobs import it, not from this `__main__` copy of it, so that
+    # a job's `stage()` and `limits()` see the state `_child` set up.
+    importlib.import_module(__spec__.name).serve()

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gdcourse import cli
-from gdcourse.grading import collect, gradebook, judge, pipeline, tasks
+from gdcourse.grading import child, collect, gradebook, judge, pipeline, sandbox, tasks
 from gdcourse.grading import secret as secret_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +121,9 @@ def batch(tmp_path_factory):
         ),
         "loop/01_the_idea.ipynb": notebook(solution + ["while True:\n    pass"]),
         "memory/01_the_idea.ipynb": notebook(solution + ["hog = bytearray(8 * 2**30)"]),
+        "tensors/01_the_idea.ipynb": notebook(
+            solution + ["import torch\nhog = torch.empty(2**33)"]
+        ),
         "stdlib/01_the_idea.ipynb": notebook(
             ["import cProfile, fractions, statistics, turtle"] + solution
         ),
@@ -253,14 +256,30 @@ def test_any_standard_library_module_can_be_imported(batch):
     assert points(batch, "stdlib") == FULL, batch["rows"]["stdlib"]
 
 
-def test_infinite_loop_times_out(batch):
+def test_infinite_loop_times_out_and_says_where(batch):
     assert set(statuses(batch, "loop")) == {"timeout"}
-    assert f"{TIMEOUT:g} s" in batch["rows"]["loop"][0]["feedback"]
+    last_cell = len(cells_of("solutions")) + 1
+    feedback = batch["rows"]["loop"][0]["feedback"]
+    assert f"did not finish within {TIMEOUT:g} s (in cell {last_cell})" in feedback
 
 
-def test_memory_bomb_is_stopped(batch):
-    assert points(batch, "memory") == FULL
-    assert "MemoryError" in batch["rows"]["memory"][0]["feedback"]
+@pytest.mark.parametrize("student,error", [("memory", "MemoryError"), ("tensors", "RuntimeError")])
+def test_memory_bomb_is_stopped_and_the_limit_named(batch, student, error):
+    assert points(batch, student) == FULL
+    last_cell = len(cells_of("solutions")) + 1
+    feedback = batch["rows"][student][0]["feedback"]
+    assert f"went over the 3 GiB memory limit in cell {last_cell} ({error}" in feedback
+
+
+def test_the_cpu_time_limit_is_named_with_its_cell():
+    limits = {**sandbox.default_limits(20), "cpu_seconds": 1}
+    executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=1, timeout=20, limits=limits)
+    try:
+        future = executor.submit(child.run_submission, ["x = 1", "while True:\n    x += 1"], [])
+        with pytest.raises(sandbox.JobFailed, match="over the 1 s CPU-time limit in cell 2"):
+            future.result()
+    finally:
+        executor.shutdown()
 
 
 def test_megabytes_of_output_are_capped(batch):
