@@ -52,6 +52,7 @@ class Task:
     hint: str = ""  # for a wrong answer that matches no detector
     compare: Callable | None = None  # (answer, expected, probe) -> bool, instead of equality
     seconds: float = 2.0  # time limit per probe
+    forbids: tuple[str, ...] = ()  # APIs the learner's function may not use (`forbidden`)
 
     def accepts(self, answer, expected, probe) -> bool:
         if self.compare is not None:
