@@ -2,23 +2,28 @@
 
 The check calls the learner's function on the task's public probes (with a time
 limit), compares with the oracle, and prints ✓ or ✗ with a hint that names the likely
-mistake. The learner's own errors are reported in a short form, never re-raised.
+mistake, or the API the function uses where the task asks for it written by hand. The
+learner's own errors are reported in a short form, never re-raised.
 """
 
 from __future__ import annotations
 
-from .grading import judge, tasks
+from .grading import forbidden, judge, tasks
 from .grading.collect import collect
 
 __all__ = ["check", "evaluate"]
 
 
 def evaluate(task_id: str, obj) -> judge.Verdict:
-    """Judge `obj` on the public probes of a task and return the verdict."""
+    """Judge `obj` on the public probes of a task and return the verdict.
+
+    A task that forbids an API (`Task.forbids`) fails when `obj`'s source uses it.
+    """
     task = tasks.get(task_id)
     probes = [dict(p) for p in task.public]
     answers = [collect(task.call, obj, p, task.seconds) for p in probes]
-    return judge.judge(task, probes, answers)
+    finding = forbidden.in_function(obj, task.forbids)
+    return judge.judge(task, probes, answers, forbidden=finding.hint if finding else "")
 
 
 def check(task_id: str, obj) -> None:

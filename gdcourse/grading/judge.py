@@ -121,17 +121,22 @@ def points_text(x: float) -> str:
     return str(int(x)) if x.is_integer() else f"{round(x, 3):g}"
 
 
-def judge(task, probes, answers, *, show_values: bool = True) -> Verdict:
+def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "") -> Verdict:
     """Compare answers (plain data or Failures) with the oracle on the same probes.
 
     With `show_values` (public probes) the feedback shows the probe, the expected
-    answer and the learner's; for hidden probes it never does.
+    answer and the learner's; for hidden probes it never does. `forbidden` says that the
+    learner's function uses an API the task forbids (`forbidden.Finding.hint`): then the
+    task fails with that hint, whatever the answers.
     """
-    expected = [task.oracle(**p) for p in probes]
 
     def verdict(status, hint, details=()):
         points = task.points if status == PASSED else 0
         return Verdict(task.id, task.title, status, points, task.points, hint, list(details))
+
+    if forbidden:
+        return verdict(FAILED, forbidden)
+    expected = [task.oracle(**p) for p in probes]
 
     failures = [a for a in answers if isinstance(a, Failure)]
     if failures:

@@ -11,7 +11,8 @@ The pipeline, one step a function, in the order `grade` runs them:
                `child.POLICY`), which only calls the learner's functions on the probes and
                returns plain data;
 4. `judge_result`  compare that data with the oracle, here, in the grader's process, with
-               the same task definitions as the in-notebook checks;
+               the same task definitions as the in-notebook checks, and fail a task whose
+               function uses an API the task forbids (`forbidden`, read from the cells);
 5. record      each submission's rows and feedback in the `Gradebook` as soon as it
                finishes (saved under a content hash, so a killed run resumes where it
                stopped; appended, so each costs the same however many came before).
@@ -33,7 +34,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import child, judge, sandbox, tasks
+from . import child, forbidden, judge, sandbox, tasks
 from . import secret as secret_file
 from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
 from .gradebook import Gradebook, Record, rows_of
@@ -49,7 +50,7 @@ __all__ = [
     "main",
 ]
 
-FORMAT_VERSION = "2"  # part of the content hash: bump when grading logic or records change
+FORMAT_VERSION = "3"  # part of the content hash: bump when grading logic or records change
 RETRIES = 3  # attempts per submission when the grading server itself dies
 
 
@@ -138,7 +139,7 @@ def _exercise_from_name(path: Path) -> str | None:
 @functools.cache
 def task_fingerprint(exercise: str | None) -> str:
     """A hash of an exercise's task definitions: their module's source and the task machinery
-    (the registry and the comparisons).
+    (the registry, the comparisons, and the forbidden-API rule).
 
     It is part of each saved result's key, so correcting a task (an oracle, a probe, points,
     a tolerance) and grading again regrades exactly the submissions of that exercise.
@@ -146,7 +147,8 @@ def task_fingerprint(exercise: str | None) -> str:
     if exercise is None:
         return ""
     digest = hashlib.sha256()
-    for name in (tasks.__name__, f"{tasks.__name__}.comparisons", f"{tasks.__name__}.ex{exercise}"):
+    machinery = (tasks.__name__, f"{tasks.__name__}.comparisons", forbidden.__name__)
+    for name in (*machinery, f"{tasks.__name__}.ex{exercise}"):
         spec = importlib.util.find_spec(name)
         digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()[:16]
@@ -219,13 +221,20 @@ def plan(submission: Submission, book: Gradebook, *, secret: bytes, force: bool)
 # ------------------------------------------------------------------ 3. run, 4. judge
 
 
-def judge_result(exercise: str, job_tasks: list[dict], result) -> tuple[list, str]:
-    """Verdicts from a child's plain-data result (this is where comparisons happen)."""
+def judge_result(exercise: str, job_tasks: list[dict], result, cells=()) -> tuple[list, str]:
+    """Verdicts from a child's plain-data result (this is where comparisons happen).
+
+    `cells` are the notebook's code cells: a task that forbids an API fails when the
+    learner's function, read statically from them, uses it.
+    """
     errors = result.get("errors") if isinstance(result, dict) else None
     answers = result.get("answers") if isinstance(result, dict) else None
     if not isinstance(answers, dict) or not isinstance(errors, list):
         message = "the grader received no usable result from the submission's process"
         return _failed_verdicts(exercise, ERROR, message), ""
+    notebook = None
+    if any(tasks.get(t["id"]).forbids for t in job_tasks):
+        notebook = forbidden.read_notebook(list(cells), child.code_of)
     verdicts = []
     for job_task in job_tasks:
         task = tasks.get(job_task["id"])
@@ -240,7 +249,16 @@ def judge_result(exercise: str, job_tasks: list[dict], result) -> tuple[list, st
             verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, message))
         else:
             answers_back = [_answer(item) for item in got]
-            verdicts.append(judge.judge(task, job_task["probes"], answers_back, show_values=False))
+            finding = notebook and forbidden.in_notebook(notebook, task.id, task.forbids)
+            verdicts.append(
+                judge.judge(
+                    task,
+                    job_task["probes"],
+                    answers_back,
+                    show_values=False,
+                    forbidden=finding.hint if finding else "",
+                )
+            )
     note = _sentence(errors[0]) if errors else ""
     return verdicts, note
 
@@ -276,7 +294,7 @@ def _outcome(job: Job, future, timeout: float) -> Record:
         else:
             verdicts = _failed_verdicts(job.exercise, ERROR, str(exc))
         return _record(job.submission, job.exercise, verdicts)
-    verdicts, note = judge_result(job.exercise, job.tasks, result)
+    verdicts, note = judge_result(job.exercise, job.tasks, result, job.cells)
     output_chars = result.get("output_chars", 0) if isinstance(result, dict) else 0
     return _record(job.submission, job.exercise, verdicts, note, int(output_chars))
 

@@ -62,6 +62,7 @@ class Task:
     # `comparisons`, which ships with the hand-out
     compare: Callable | None = None
     seconds: float = 2.0  # time limit per probe
+    forbids: tuple[str, ...] = ()  # APIs the learner's function may not use (`forbidden`)
 
     def accepts(self, answer, expected, probe, correct) -> bool:
         """Whether `answer` counts as `expected` on this probe (`correct`: the oracle's answer).

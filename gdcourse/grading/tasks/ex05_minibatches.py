@@ -64,6 +64,7 @@ batch_slices = Task(
     exercise=EXERCISE,
     title="the batches of one epoch",
     points=2,
+    forbids=("torch.utils.data",),
     call=SLICES_CALL,
     oracle=_slices,
     public=(

@@ -113,6 +113,7 @@ adam_step = Task(
     exercise=EXERCISE,
     title="an Adam step with bias correction",
     points=3,
+    forbids=("torch.optim",),
     call=CALL.format(extra=""),
     oracle=_torch_adam,
     public=(BASE, LATER),
@@ -151,6 +152,7 @@ adamw_step = Task(
     exercise=EXERCISE,
     title="an AdamW step (decoupled weight decay)",
     points=2,
+    forbids=("torch.optim",),
     call=CALL.format(extra=", weight_decay"),
     oracle=lambda **p: _torch_adam(**p, decoupled=True),
     public=({**BASE, "weight_decay": 0.5}, {**LATER, "weight_decay": 0.1}),
@@ -203,6 +205,7 @@ rmsprop_step = Task(
     exercise=EXERCISE,
     title="an RMSprop step",
     points=2,
+    forbids=("torch.optim",),
     call="f(torch.tensor(params), torch.tensor(grad), torch.tensor(v), lr, alpha, eps)",
     oracle=_torch_rmsprop,
     public=(

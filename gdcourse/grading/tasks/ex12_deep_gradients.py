@@ -8,6 +8,10 @@ from . import Detector, Task, register
 
 EXERCISE = "12_deep_gradients"
 CALL = "f([torch.tensor(g) for g in grads]{extra})"
+# torch's norm and clipping helpers, by the names learners call them, and the module that
+# defines them (what the check resolves `from torch.nn.utils import get_total_norm as n` to)
+NORM = ("clip_grad_norm_", "clip_grad_norm", "get_total_norm", "torch.nn.utils.clip_grad")
+CLIPPING = ("clip_grad_value_", "clip_grads_with_norm_", *NORM)
 
 
 def _tensors(grads):
@@ -64,6 +68,7 @@ global_grad_norm = Task(
     exercise=EXERCISE,
     title="the global gradient norm",
     points=1,
+    forbids=NORM,
     call=CALL.format(extra=""),
     oracle=_global_norm,
     public=({"grads": GRADS}, {"grads": [[1.0, -1.0, 1.0, -1.0], [2.0]]}),
@@ -113,6 +118,7 @@ clip_by_global_norm = Task(
     exercise=EXERCISE,
     title="clipping gradients by their global norm",
     points=2,
+    forbids=CLIPPING,
     call=CALL.format(extra=", max_norm"),
     oracle=_clipped,
     public=(

@@ -298,6 +298,7 @@ warmup_cosine_lr = Task(
     exercise=EXERCISE,
     title="warmup then cosine, per batch",
     points=2,
+    forbids=("torch.optim.lr_scheduler",),
     call="f(epoch, batch, batches_per_epoch, base_lr, warmup_epochs, epochs)",
     oracle=_recipe_lr,
     public=tuple(
