@@ -16,6 +16,7 @@ from gdcourse import cli
 from gdcourse.authoring.exercises import BEGIN, END
 from gdcourse.authoring.release import package_files
 from gdcourse.grading import tasks
+from tests.grading.cheats import CHEATS
 from tests.portability import CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,14 +152,15 @@ def test_no_oracle_detector_or_probe_generator_code_is_in_the_release(handout):
     assert not leaked, f"task code in the release: {leaked[:3]}"
 
 
-# In the hand-out, in a fresh interpreter: every solution passes every task's check, and
-# every mutant of tests/grading/mutants gets its detector's hint, from the stored data.
+# In the hand-out, in a fresh interpreter: every solution passes every task's check, every
+# mutant of tests/grading/mutants gets its detector's hint, from the stored data, and every
+# cheat of tests/grading/cheats.py is told that its task forbids what it calls.
 _CHECK_EVERYTHING = """
-import json, sys
+import json, os, sys, tempfile
 import gdcourse.checks
 from gdcourse.grading import tasks
 
-exercises, mutant_files = json.loads(sys.stdin.read())
+exercises, mutant_files, cheats = json.loads(sys.stdin.read())
 problems, checked = [], 0
 assert gdcourse.checks.__file__.startswith(sys.argv[1]), gdcourse.checks.__file__
 for exercise, cells in exercises.items():
@@ -180,6 +182,18 @@ for path in mutant_files:
             checked += 1
             if verdict.passed or verdict.hint != hints[name]:
                 problems.append(f"mutant {task_id}: {name} got {verdict.render()}")
+folder = tempfile.mkdtemp()
+for task_id, entries in cheats.items():
+    for number, (entry, source) in enumerate(entries.items()):
+        path = os.path.join(folder, f"{task_id}_{number}.py")  # the check reads the source
+        with open(path, "w") as f:
+            f.write(source)
+        env = {"__name__": "cheat"}
+        exec(compile(source, path, "exec"), env)
+        verdict = gdcourse.checks.evaluate(task_id, env[task_id])
+        checked += 1
+        if verdict.passed or "yourself" not in verdict.hint:
+            problems.append(f"cheat {task_id} with {entry} got {verdict.render()}")
 print(json.dumps([checked, problems]))
 """
 
@@ -206,11 +220,12 @@ def test_the_hand_out_checks_every_task_from_its_data(handout, kernels):
         env.update(CONFIGS[kernels][1])
     done = subprocess.run(
         [sys.executable, "-c", _CHECK_EVERYTHING, str(handout)],
-        input=json.dumps([exercises, mutants]),
+        input=json.dumps([exercises, mutants, CHEATS]),
         cwd=handout, capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     checked, problems = json.loads(done.stdout.strip().splitlines()[-1])
     assert not problems, problems[:3]
     every = tasks.all_tasks()
-    assert checked == len(every) + sum(len(t.detectors) for t in every)
+    cheats = sum(len(entries) for entries in CHEATS.values())
+    assert checked == len(every) + sum(len(t.detectors) for t in every) + cheats
