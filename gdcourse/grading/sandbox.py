@@ -385,6 +385,37 @@ def _warm_up(policy: Policy) -> None:
         _resolve(policy.prepare)()
 
 
+def _settle_for_forking() -> None:
+    """Make each fork of the warmed-up server cheap.
+
+    Forking copies the page tables of every private page, and exiting tears them down:
+    with torch loaded that is ~240 MB in ~60,000 pages, about 20 ms a job. Collapsing
+    those regions into 2 MB transparent huge pages (MADV_COLLAPSE, Linux 6.1 and later;
+    elsewhere nothing happens) copies 512 times fewer entries (measured here: fork and
+    exit from 21.6 to 5.5 ms). `gc.freeze()` keeps the children's garbage collector off
+    the server's objects, whose pages it would otherwise copy by touching them.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    huge = 1 << 21
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        private_anonymous = fields[1].startswith("rw") and (fields[5:] or [""])[0] in ("", "[heap]")
+        if not private_anonymous:
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        start, end = (start + huge - 1) & ~(huge - 1), end & ~(huge - 1)
+        if end - start >= huge:
+            libc.madvise(start, end - start, 14)  # MADV_HUGEPAGE
+            libc.madvise(start, end - start, 25)  # MADV_COLLAPSE (fails harmlessly if absent)
+
+
 def _children() -> list[int] | None:
     """This process's children, as the kernel lists them (None where it cannot)."""
     pids = []
@@ -424,6 +455,7 @@ def _start_server(first: dict) -> tuple[Policy, confine.Confinement, list[int], 
     _warm_up(policy)
     confinement = confine.Confinement(policy.readable, policy.files, policy.listable)
     keep = _keep_imports_readable() if os.geteuid() == 0 else []
+    _settle_for_forking()
     if first.get("user") is not None:
         _become(int(first["user"]))
     _libc().prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to the server
