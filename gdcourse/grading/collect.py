@@ -33,6 +33,12 @@ __all__ = [
     "time_limit",
     "plain",
     "invoke",
+    "HELPERS",
+    "batch_pairs",
+    "leaf_tensors",
+    "inputs_kept",
+    "inputs_kept_list",
+    "whole_batches",
     "collect",
     "CappedWriter",
 ]
@@ -122,13 +128,131 @@ def _where(tb) -> str:
     return f"in {frame.name}, line {frame.lineno}{code}"
 
 
+# ------------------------------------------------------------------ call helpers
+# A task's call may wrap the learner's function in one of these: they check what an
+# answer must be beyond its value (the leaf tensors themselves, inputs left unchanged)
+# and read the accepted forms of an answer. They raise ValueError with a sentence for the
+# learner, which the task's detectors recognise.
+
+
+def batch_pairs(batches, n):
+    """batch_slices' answer as the text of its [start, stop] pairs.
+
+    A batch may be a pair, a `slice` or a `range` (each half-open, as the task says);
+    None passes through for the judge to name.
+    """
+    if batches is None:
+        return None
+    pairs = []
+    for item in batches:
+        if isinstance(item, slice | range):
+            if item.step not in (None, 1):
+                raise ValueError(f"a batch is a step-1 range of indices, not {item!r}")
+            start = 0 if item.start is None else item.start
+            stop = n if item.stop is None else item.stop
+        else:
+            start, stop = item  # "cannot unpack non-iterable int": a flat list of numbers
+        pairs.append([int(start), int(stop)])
+    return str(pairs)
+
+
+def leaf_tensors(result, names=("w", "b")):
+    """The returned tensors as floats, after checking they are the leaves that were trained.
+
+    Autograd trains leaf tensors with requires_grad=True, and backward() fills their .grad:
+    an answer computed another way (NumPy, a new tensor each step) has no such leaves.
+    """
+    if result is None:
+        return None
+    values = list(result)
+    if len(values) != len(names):
+        raise ValueError(f"return the {len(names)} tensors ({', '.join(names)}), not {len(values)}")
+    for name, value in zip(names, values, strict=True):
+        if not (getattr(value, "is_leaf", False) and getattr(value, "requires_grad", False)):
+            raise ValueError(
+                f"not the leaf tensor: `{name}` must be the tensor you created with "
+                "requires_grad=True, updated in place, returned itself (not a float, a "
+                "NumPy value or a new tensor computed from it)"
+            )
+        if value.grad is None:
+            raise ValueError(
+                f"not the leaf tensor that backward() filled: `{name}.grad` is None, so "
+                f"`{name}` was never part of a loss you called backward() on"
+            )
+    return [float(v.detach()) for v in values]
+
+
+def inputs_kept(f, names, *args):
+    """Call f(*args) and raise if it changed a tensor argument in place (`names`: the first
+    arguments' names, for the message)."""
+    import torch
+
+    before = [a.clone() if isinstance(a, torch.Tensor) else None for a in args]
+    answer = f(*args)
+    for name, arg, copy in zip(names, args, before, strict=False):
+        if copy is not None and not torch.equal(arg, copy):
+            raise ValueError(
+                f"your function changed its input `{name}` in place: compute new tensors "
+                f"and leave the inputs as they were (no `{name} -= …`, `.mul_()`, `.copy_()`)"
+            )
+    return answer
+
+
+def inputs_kept_list(f, name, tensors, *rest):
+    """inputs_kept for a function whose first argument is a list of tensors."""
+    import torch
+
+    copies = [t.clone() for t in tensors]
+    answer = f(tensors, *rest)
+    if any(not torch.equal(t, c) for t, c in zip(tensors, copies, strict=True)):
+        raise ValueError(
+            f"your function changed the tensors of `{name}` in place: return new tensors "
+            "and leave the inputs as they were (no `g.mul_()`, `g *= …`)"
+        )
+    return answer
+
+
+def whole_batches(f, X, *args, k):
+    """Call f(X, *args, k) and raise if a module's forward pass saw all of X's rows at once."""
+    import torch
+
+    rows: list[int] = []
+
+    def seen(module, inputs, output):
+        first = inputs[0] if inputs else None
+        if isinstance(first, torch.Tensor) and first.dim() > 0:
+            rows.append(int(first.shape[0]))
+
+    handle = torch.nn.modules.module.register_module_forward_hook(seen)
+    try:
+        answer = f(X, *args, k)
+    finally:
+        handle.remove()
+    if k > 1 and len(X) in rows:
+        raise ValueError(
+            f"the whole batch in one forward pass: your model saw all {len(X)} rows at "
+            f"once. Call it on each of the k = {k} micro-batches, X.chunk(k), instead"
+        )
+    return answer
+
+
+HELPERS = {
+    "batch_pairs": batch_pairs,
+    "leaf_tensors": leaf_tensors,
+    "inputs_kept": inputs_kept,
+    "inputs_kept_list": inputs_kept_list,
+    "whole_batches": whole_batches,
+}
+
+
 def invoke(call: str, obj, probe: dict):
     """Evaluate a task's call expression, e.g. "f(np.array(x), lr)", with f = obj.
 
     Calls are plain strings so that the grader can send them to the submission's
-    process without the task definitions (and their oracles) ever being there.
+    process without the task definitions (and their oracles) ever being there. They may
+    use the `HELPERS` above by name.
     """
-    env = {"np": np, "f": obj}
+    env = {"np": np, "f": obj, **HELPERS}
     if "torch" in call:
         import torch
 

@@ -15,7 +15,19 @@ import numpy as np
 
 from .collect import FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
 
-__all__ = ["as_array", "same", "shape_problem", "short", "points_text", "Verdict", "judge"]
+__all__ = [
+    "RETURNED_NONE",
+    "as_array",
+    "same",
+    "shape_problem",
+    "short",
+    "shown_pair",
+    "points_text",
+    "Verdict",
+    "judge",
+]
+
+RETURNED_NONE = "your function returned None: did you forget `return`?"
 
 
 def as_array(value):
@@ -70,6 +82,18 @@ def shape_problem(answer, expected) -> str | None:
     return None
 
 
+def shown_pair(expected, got) -> tuple[str, str]:
+    """`short` of both, with all the digits of a float when the short forms look the same.
+
+    An answer within round-off of the expected one can still be rejected (a tolerance,
+    a float32 computation): then the usual six digits would print two equal lines.
+    """
+    e, g = short(expected), short(got)
+    if e == g:
+        e, g = short(expected, 17), short(got, 17)
+    return e, g
+
+
 def short(value, digits: int = 6) -> str:
     """A compact rendering of plain data for feedback lines."""
     if isinstance(value, str):
@@ -77,6 +101,8 @@ def short(value, digits: int = 6) -> str:
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
             return str(int(value))
+        if digits >= 17:
+            return repr(value)  # the shortest text that reads back as this float
         return f"{value:.{digits}g}"
     if isinstance(value, list):
         inner = ", ".join(short(v, digits) for v in value[:8])
@@ -136,6 +162,8 @@ def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "
 
     if forbidden:
         return verdict(FAILED, forbidden)
+    if any(a is None for a in answers):  # before shapes: None is no shape at all
+        return verdict(FAILED, RETURNED_NONE)
     expected = [task.oracle(**p) for p in probes]
 
     failures = [a for a in answers if isinstance(a, Failure)]
@@ -160,11 +188,19 @@ def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "
     i = wrong[0]
     details = []
     if show_values:
-        details = [
-            f"probe:    {short(probes[i])}",
-            f"expected: {short(expected[i])}",
-            f"got:      {short(answers[i])}",
-        ]
+        describe = getattr(task.compare, "describe", None)
+        if describe is not None:  # acceptance is not equality: say what it measures
+            details = [
+                f"probe:    {short(probes[i])}",
+                *describe(answers[i], probes[i], expected[i]),
+            ]
+        else:
+            shown_expected, shown_got = shown_pair(expected[i], answers[i])
+            details = [
+                f"probe:    {short(probes[i])}",
+                f"expected: {shown_expected}",
+                f"got:      {shown_got}",
+            ]
     problem = shape_problem(answers[i], expected[i])
     if problem:
         return verdict(FAILED, f"{problem}.", details)

@@ -166,14 +166,16 @@ lr_regime = Task(
     detectors=(
         Detector(
             "diverges above 1/L",
-            "you put the divergence threshold at 1/L: between 1/L and 2/L the iterates jump "
-            "across the minimum but still converge (|1 − ηL| < 1). It diverges above 2/L.",
+            "you put the divergence threshold at 1/curvature: between 1/curvature and "
+            "2/curvature the iterates jump across the minimum but still converge "
+            "(|1 − lr·curvature| < 1). It diverges above 2/curvature.",
             answer=lambda lr, curvature: _regime(lr, curvature, diverge_above=1.0),
         ),
         Detector(
             "η compared with L",
-            "you compared η with L (or 2·L); the thresholds are 1/L and 2/L, because the "
-            "error is multiplied by 1 − ηL each step.",
+            "you compared lr with curvature (or 2·curvature); the thresholds are "
+            "1/curvature and 2/curvature, because the error is multiplied by "
+            "1 − lr·curvature each step.",
             answer=lambda lr, curvature: (
                 "diverges"
                 if lr > 2 * curvature
@@ -184,25 +186,34 @@ lr_regime = Task(
         ),
         Detector(
             "never oscillates",
-            "you never answer 'oscillates': for 1/L < η < 2/L the factor 1 − ηL is negative, "
-            "so the iterate changes sign every step while it converges.",
+            "you never answer 'oscillates': for 1/curvature < lr < 2/curvature the factor "
+            "1 − lr·curvature is negative, so the iterate changes sign every step while it "
+            "converges.",
             answer=lambda lr, curvature: _regime(lr, curvature, oscillate_above=2.0),
         ),
     ),
-    hint="compute r = 1 − η·L: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
+    hint="compute r = 1 − lr·curvature: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
 )
 
 # ---------------------------------------------------------------- stop_reason
 
 
-def _stop(grad, loss_before, loss_after, eps, *, norm="l2", absolute=True):
+def _stop(grad, loss_before, loss_after, eps, *, norm="l2", absolute=True, change_first=False):
     g = np.asarray(grad, dtype=float)
-    size = {"l2": np.linalg.norm(g), "squared": float(g @ g), "sum": float(np.sum(g))}[norm]
+    size = {
+        "l2": np.linalg.norm(g),
+        "squared": float(g @ g),
+        "sum": float(np.sum(g)),
+        "l1": float(np.sum(np.abs(g))),
+        "max": float(np.max(np.abs(g))),
+    }[norm]
     change = loss_after - loss_before
-    if size < eps:
+    if not change_first and size < eps:
         return "gradient"
     if (abs(change) if absolute else change) < eps:
         return "change"
+    if size < eps:
+        return "gradient"
     return "continue"
 
 
@@ -212,16 +223,38 @@ STOP_PROBES = (
     {"grad": [0.5, -0.5], "loss_before": 0.5, "loss_after": 0.3, "eps": 1e-3},
     {"grad": [0.03, 0.0], "loss_before": 0.5, "loss_after": 0.4, "eps": 1e-3},
     {"grad": [0.3, -0.4], "loss_before": 0.5, "loss_after": 0.5, "eps": 1e-3},
+    # both rules hold: the gradient rule is checked first
+    {"grad": [2e-4, 1e-4], "loss_before": 0.5, "loss_after": 0.5, "eps": 1e-3},
+    # ‖g‖₂ = 8.5e-4 < ε but the L1 norm 1.2e-3 is not
+    {"grad": [6e-4, -6e-4], "loss_before": 1.0, "loss_after": 0.9, "eps": 1e-3},
+    # ‖g‖₂ = 1.2e-3 ≥ ε but the largest entry 6e-4 is not
+    {"grad": [6e-4, 6e-4, -6e-4, 6e-4], "loss_before": 1.0, "loss_after": 0.9, "eps": 1e-3},
 )
 
 
-def _stop_probe(rng):
-    scale = float(rng.choice([1e-5, 1e-2, 1.0]))
+def _stop_probe(rng, kind):
+    """A random probe; kinds 0-2 are the cases that tell the rules and norms apart."""
+    eps = 1e-3
+    if kind == 0:  # both rules hold
+        grad = rng.uniform(-1, 1, 2) * 3e-4
+        after = 1.0 - float(rng.choice([1e-5, 1e-4]))
+    elif kind == 1:  # L2 below ε, L1 above: equal entries of size in (ε/2, ε/√2)
+        grad = rng.choice([-1.0, 1.0], 2) * rng.uniform(0.55, 0.68) * eps
+        after = 0.9
+    elif kind == 2:  # L∞ below ε, L2 above: four entries of size in (ε/2, ε)
+        grad = rng.choice([-1.0, 1.0], 4) * rng.uniform(0.55, 0.95, 4) * eps
+        after = 0.9
+    elif kind == 3:  # opposite entries: a signed sum near 0, a norm well above ε
+        grad = np.array([1.0, -1.0]) * rng.uniform(0.01, 1.0) + rng.uniform(-1e-5, 1e-5, 2)
+        after = 0.9
+    else:
+        grad = rng.normal(0, float(rng.choice([1e-5, 1e-2, 1.0])), 2)
+        after = 1.0 - float(rng.choice([1e-5, 0.1]))
     return {
-        "grad": np.round(rng.normal(0, scale, 2), 7).tolist(),
+        "grad": np.round(grad, 7).tolist(),
         "loss_before": 1.0,
-        "loss_after": round(1.0 - float(rng.choice([1e-5, 0.1])), 6),
-        "eps": 1e-3,
+        "loss_after": round(after, 6),
+        "eps": eps,
     }
 
 
@@ -233,7 +266,7 @@ stop_reason = Task(
     call="f(np.array(grad), loss_before, loss_after, eps)",
     oracle=_stop,
     public=STOP_PROBES,
-    hidden=lambda rng: [_stop_probe(rng) for _ in range(5)],
+    hidden=lambda rng: [_stop_probe(rng, kind) for kind in (0, 1, 2, 3, 4)],
     detectors=(
         Detector(
             "squared norm",
@@ -246,9 +279,27 @@ stop_reason = Task(
             "norm √(Σ gᵢ²).",
             answer=lambda **p: _stop(**p, norm="sum"),
         ),
+        Detector(
+            "L1 norm",
+            "you measured the gradient by the sum of |gᵢ| (the L1 norm): the rule uses the "
+            "Euclidean norm, √(Σ gᵢ²), np.linalg.norm(grad).",
+            answer=lambda **p: _stop(**p, norm="l1"),
+        ),
+        Detector(
+            "largest entry",
+            "you measured the gradient by its largest entry (the L∞ norm): the rule uses the "
+            "Euclidean norm of all entries, √(Σ gᵢ²), np.linalg.norm(grad).",
+            answer=lambda **p: _stop(**p, norm="max"),
+        ),
+        Detector(
+            "rules in the wrong order",
+            "when both rules hold you answered 'change': test the gradient first, so a "
+            "small gradient is reported as 'gradient' whatever the loss did.",
+            answer=lambda **p: _stop(**p, change_first=True),
+        ),
     ),
-    hint="return 'gradient' if ‖grad‖ < ε, else 'change' if |loss_after − loss_before| < ε, "
-    "else 'continue'.",
+    hint="return 'gradient' if the Euclidean norm ‖grad‖ < ε, else 'change' if "
+    "|loss_after − loss_before| < ε, else 'continue'.",
 )
 
 register(mse_gradients, gd_step, lr_regime, stop_reason)

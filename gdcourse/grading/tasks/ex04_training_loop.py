@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from . import Detector, Task, register
-from .comparisons import reaches_target_loss
+from .comparisons import matches_run_loss
 
 EXERCISE = "04_training_loop"
 
@@ -55,8 +55,9 @@ def _line_probe(rng):
         "y": np.round(slope * x + intercept + rng.normal(0, 0.2, n), 2).tolist(),
         "w": round(float(rng.normal()), 2),
         "b": round(float(rng.normal()), 2),
-        "lr": float(rng.choice([0.05, 0.1, 0.2])),
-        "steps": int(rng.integers(30, 61)),
+        # a short run, far from the best line: a closed form or more steps is rejected
+        "lr": float(rng.choice([0.02, 0.05])),
+        "steps": int(rng.integers(5, 11)),
     }
 
 
@@ -74,26 +75,33 @@ train_linear = Task(
             "y": [1.2, 2.8, 5.1, 7.0],
             "w": 0.0,
             "b": 0.0,
-            "lr": 0.1,
-            "steps": 30,
+            "lr": 0.02,
+            "steps": 10,
         },
         {
             "x": [-1.0, -0.5, 0.5, 1.0, 1.5],
             "y": [-1.1, 0.2, 1.8, 3.2, 3.9],
             "w": 1.0,
             "b": -1.0,
-            "lr": 0.2,
-            "steps": 20,
+            "lr": 0.05,
+            "steps": 8,
         },
-        {"x": [1.0, 2.0], "y": [2.0, 4.0], "w": 0.0, "b": 0.0, "lr": 0.1, "steps": 50},
+        {"x": [1.0, 2.0], "y": [2.0, 4.0], "w": 0.0, "b": 0.0, "lr": 0.05, "steps": 10},
     ),
     hidden=lambda rng: [_line_probe(rng) for _ in range(4)],
     detectors=(
         Detector(
             "x not a column",
-            "nn.Linear(1, 1) expects a batch of rows of shape (N, 1), and x has shape (N,): "
-            "make it a column with x.unsqueeze(1) (and the target too).",
+            "the model got inputs of the wrong shape: nn.Linear(1, 1) expects a batch of "
+            "rows of shape (N, 1), one row per example. Make x a column with x.unsqueeze(1) "
+            "(not x.unsqueeze(0), which is one row of N numbers), and the target too.",
             error="mat1 and mat2 shapes cannot be multiplied",
+        ),
+        Detector(
+            "float32 inputs",
+            "the model is float64 and your inputs float32 (.float() or dtype=torch.float32): "
+            "keep x's dtype, X = x.unsqueeze(1), so that every tensor is float64.",
+            error="must have the same dtype",
         ),
         Detector(
             "parameters never moved",
@@ -123,10 +131,10 @@ train_linear = Task(
             answer=lambda **p: _train(**p, column_target=False),
         ),
     ),
-    hint="your trained (w, b) do not reach the target loss. In each of the `steps` steps: "
-    "optimizer.zero_grad(); prediction = model(X); loss = loss_fn(prediction, Y); "
-    "loss.backward(); optimizer.step(), with X and Y columns of shape (N, 1).",
-    compare=reaches_target_loss,
+    hint="your trained (w, b) do not reach the loss of the correct run: a higher loss means "
+    "a step is missing or wrong, a much lower one that the run was not the `steps` steps of "
+    "SGD with learning rate lr asked for. Check the loop against the list above.",
+    compare=matches_run_loss,
     # the learner's first torch.optim.SGD imports torch._dynamo: seconds on a slow machine
     seconds=15.0,
 )
@@ -186,8 +194,9 @@ accumulated_gradient = Task(
     exercise=EXERCISE,
     title="k micro-batches equal one large batch",
     points=2,
-    call="f(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
-    "torch.tensor(w, dtype=torch.float64), b, k)",
+    # the call checks that no forward pass saw the whole batch (collect.whole_batches)
+    call="whole_batches(f, torch.tensor(X, dtype=torch.float64), "
+    "torch.tensor(y, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), b, k=k)",
     oracle=_gradient,
     public=(
         {
@@ -233,9 +242,17 @@ accumulated_gradient = Task(
             "them to an n × n table: make the target a column, y.unsqueeze(1).",
             answer=lambda **p: _gradient(**p, mode="flat target"),
         ),
+        Detector(
+            "the whole batch at once",
+            "your model saw the whole batch in one forward pass: the task is the "
+            "accumulation, one forward and one backward() per micro-batch of X.chunk(k), "
+            "each loss divided by k.",
+            error="the whole batch in one forward pass",
+        ),
     ),
-    hint="zero the gradients once, then for each of the k pairs in zip(X.chunk(k), "
-    "Y.chunk(k)) call (loss_fn(model(xm), ym) / k).backward(), with Y = y.unsqueeze(1).",
+    hint="your accumulated gradient is not the large batch's: check that .grad is cleared "
+    "once before the loop, that every micro-batch of X.chunk(k) gets its own backward(), and "
+    "how each micro-batch's loss is scaled so the k pieces add up to the mean.",
 )
 
 register(train_linear, accumulated_gradient)

@@ -11,11 +11,12 @@ EXERCISE = "05_minibatches"
 
 # ---------------------------------------------------------------- batch_slices
 
-# The learner returns a list of [start, stop) pairs; the call turns it into its text,
-# e.g. "[[0, 4], [4, 8], [8, 10]]". A mistake in the number of batches changes the
-# length of the list, and as text it is still compared (and its detector still fires)
-# instead of being reported only as "the answer has the wrong shape".
-SLICES_CALL = "str([[int(start), int(stop)] for start, stop in f(n, batch_size, drop_last)])"
+# The learner returns a list of [start, stop) pairs (or slices, or ranges); the call turns
+# it into its text, e.g. "[[0, 4], [4, 8], [8, 10]]" (collect.batch_pairs). A mistake in
+# the number of batches changes the length of the list, and as text it is still compared
+# (and its detector still fires) instead of being reported only as "the answer has the
+# wrong shape".
+SLICES_CALL = "batch_pairs(f(n, batch_size, drop_last), n)"
 
 
 def _loader_slices(n, batch_size, drop_last):
@@ -43,16 +44,21 @@ def _slices(n, batch_size, drop_last, *, mistake=None):
         pairs = [[start, start + batch_size] for start, _ in pairs]
     elif mistake == "n // B + 1" and not drop_last and n % batch_size == 0:
         pairs.append([n, n])
+    elif mistake == "drop full last" and drop_last and n % batch_size == 0:
+        pairs = pairs[:-1]
     return str(pairs)
 
 
-def _slices_probe(rng):
+def _slices_probe(rng, kind):
+    """kind: (B divides n, drop_last), the four cases that tell the mistakes apart."""
     batch_size = int(rng.integers(2, 6))
-    return {
-        "n": int(rng.integers(batch_size, 13)),
-        "batch_size": batch_size,
-        "drop_last": bool(rng.integers(0, 2)),
-    }
+    divisible, drop_last = kind
+    count = int(rng.integers(2, 4))
+    n = batch_size * count + (0 if divisible else int(rng.integers(1, batch_size)))
+    return {"n": n, "batch_size": batch_size, "drop_last": drop_last}
+
+
+SLICES_KINDS = ((True, True), (True, False), (False, True), (False, False))
 
 
 def _slices_detector(name, hint, mistake):
@@ -72,8 +78,9 @@ batch_slices = Task(
         {"n": 10, "batch_size": 4, "drop_last": True},
         {"n": 6, "batch_size": 3, "drop_last": False},
         {"n": 7, "batch_size": 3, "drop_last": True},
+        {"n": 6, "batch_size": 3, "drop_last": True},
     ),
-    hidden=lambda rng: [_slices_probe(rng) for _ in range(5)],
+    hidden=lambda rng: [_slices_probe(rng, SLICES_KINDS[int(i)]) for i in rng.permutation(4)],
     detectors=(
         _slices_detector(
             "drops the partial batch",
@@ -93,6 +100,12 @@ batch_slices = Task(
             "your number of batches is swapped: without drop_last there are ceil(n / B) "
             "batches (the last may be short), with drop_last there are floor(n / B).",
             "swapped",
+        ),
+        _slices_detector(
+            "drops a full last batch",
+            "with drop_last=True you dropped a last batch that is full: drop_last leaves out "
+            "only a SHORTER last batch; when B divides n all n // B batches are kept.",
+            "drop full last",
         ),
         _slices_detector(
             "n // B + 1 batches",
@@ -120,8 +133,8 @@ batch_slices = Task(
         ),
         Detector(
             "flat list of starts",
-            "return one [start, stop] PAIR per batch, e.g. [[0, 4], [4, 8], [8, 10]], not a "
-            "flat list of numbers such as the starts 0, B, 2B, ….",
+            "return one [start, stop] PAIR per batch, e.g. [[0, 4], [4, 8], [8, 10]] (or "
+            "slice(0, 4), …), not a flat list of numbers such as the starts 0, B, 2B, ….",
             error="cannot unpack non-iterable",
         ),
     ),

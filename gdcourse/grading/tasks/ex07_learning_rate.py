@@ -39,8 +39,9 @@ lr_sweep = Task(
         }
         for _ in range(4)
     ],
-    rtol=1e-9,
-    atol=1e-12,
+    # float32 is accepted (torch.logspace's default dtype is within a few 1e-7 of exact)
+    rtol=1e-5,
+    atol=0.0,
     detectors=(
         Detector(
             "evenly spaced",
@@ -62,9 +63,12 @@ lr_sweep = Task(
 # ---------------------------------------------------------------- pick_lr
 
 
-def _pick(lrs, losses, *, divide=10.0, at="min"):
+def _pick(lrs, losses, *, divide=10.0, at="min", shift=0):
+    """Oracle (and its mutants); shift=-1 takes the grid's previous rate instead of dividing."""
     losses = np.asarray(losses, dtype=float)
     i = int(np.nanargmin(losses)) if at == "min" else int(np.nanargmax(losses))
+    if shift:
+        return float(lrs[max(i + shift, 0)])
     return float(lrs[i] / divide)
 
 
@@ -89,6 +93,11 @@ pick_lr = Task(
     public=(
         {"lrs": PUBLIC_LRS, "losses": [2.3, 2.2, 1.6, 0.9, 1.4, 40.0]},
         {"lrs": PUBLIC_LRS, "losses": [2.3, 1.2, 0.7, 3.0, 80.0, 1e6]},
+        # a finer grid, factor 10^(1/2): the previous rate is not a tenth of the best
+        {
+            "lrs": [1e-3, 0.003162, 1e-2, 0.03162, 0.1, 0.3162, 1.0],
+            "losses": [2.3, 2.1, 1.7, 1.1, 0.6, 5.0, 90.0],
+        },
     ),
     hidden=lambda rng: [_range_probe(rng) for _ in range(4)],
     detectors=(
@@ -103,6 +112,12 @@ pick_lr = Task(
             "you looked for the LARGEST loss: the range test's useful point is where the loss "
             "is lowest, before it explodes.",
             answer=lambda **p: _pick(**p, at="max"),
+        ),
+        Detector(
+            "the previous rate on the grid",
+            "you took the rate one step before the minimum on the grid: that is a tenth only "
+            "when the grid steps by 10×. Divide the rate at the minimum by 10.",
+            answer=lambda **p: _pick(**p, shift=-1),
         ),
     ),
     hint="find the index of the lowest loss and return the learning rate there divided by 10.",

@@ -7,9 +7,17 @@ import numpy as np
 from . import Detector, Task, register
 
 EXERCISE = "08_momentum"
+# the call checks that the learner's function leaves its input tensors unchanged
 CALL = (
-    "f(torch.tensor(params), torch.tensor(grad), "
+    "inputs_kept(f, ('params', 'grad', 'buf'), torch.tensor(params), torch.tensor(grad), "
     "None if buf is None else torch.tensor(buf), lr, momentum)"
+)
+CHANGED = Detector(
+    "changed the inputs in place",
+    "your function changed a tensor it was given (`params -= …`, `buf.mul_(…)`): the task "
+    "asks for new tensors, so compute them (params - lr * step, momentum * buf + grad) and "
+    "leave the inputs as they were.",
+    error="in place: compute new tensors",
 )
 
 
@@ -126,6 +134,7 @@ momentum_step = Task(
             "b = βb + g first, then step θ = θ − η·b with the new buffer.",
             answer=_old_buffer_update,
         ),
+        CHANGED,
     ),
     hint="b = g if there is no buffer yet, else b = β·b + g; then θ = θ − η·b. Return "
     "(new θ, new b).",
@@ -162,9 +171,10 @@ nesterov_step = Task(
             "dampening, then steps with g + β·b when nesterov=True.",
             answer=lambda **p: _dampened(**p, nesterov=True),
         ),
+        CHANGED,
     ),
-    hint="b = g if there is no buffer yet, else b = β·b + g; then θ = θ − η·(g + β·b). "
-    "Return (new θ, new b).",
+    hint="first the NEW buffer, b_new = g if there is no buffer yet, else β·b + g; then "
+    "θ = θ − η·(g + β·b_new), with that new buffer, not the old one. Return (new θ, b_new).",
 )
 
 

@@ -35,10 +35,16 @@ def _step(t, base_lr, step_size, gamma):
     return _torch_lr(lambda o: StepLR(o, step_size=step_size, gamma=gamma), t, base_lr)
 
 
-def _step_probe(rng):
+def _step_probe(rng, before_drop=False):
     step_size = int(rng.integers(2, 8))
+    # before_drop: the last step before a drop, where an off-by-one shows
+    t = (
+        step_size * int(rng.integers(1, 4)) - 1
+        if before_drop
+        else int(rng.integers(0, 4 * step_size))
+    )
     return {
-        "t": int(rng.integers(0, 4 * step_size)),
+        "t": t,
         "base_lr": float(rng.choice([0.1, 0.5, 1.0])),
         "step_size": step_size,
         "gamma": float(rng.choice([0.1, 0.5, 0.3])),
@@ -54,7 +60,7 @@ step_schedule = Task(
     call="f(t, base_lr, step_size, gamma)",
     oracle=_step,
     public=tuple({"t": t, "base_lr": 0.1, "step_size": 3, "gamma": 0.5} for t in (0, 2, 3, 7)),
-    hidden=lambda rng: [_step_probe(rng) for _ in range(5)],
+    hidden=lambda rng: [_step_probe(rng, before_drop=i == 0) for i in range(5)],
     detectors=(
         Detector(
             "off by one step",
@@ -161,6 +167,17 @@ def _warmup_formula(t, base_lr, warmup_steps, start_factor, *, cap=True, start=N
     return base_lr * (s + (1 - s) * progress / warmup_steps)
 
 
+def _warmup_probe(rng, during=False):
+    """during: a step inside the warmup, where its start and an off-by-one show."""
+    warmup_steps = int(rng.integers(2, 8))
+    return {
+        "t": int(rng.integers(0, warmup_steps if during else 12)),
+        "base_lr": float(rng.choice([0.1, 0.3, 1.0])),
+        "warmup_steps": warmup_steps,
+        "start_factor": float(rng.choice([0.1, 0.25])),
+    }
+
+
 warmup_schedule = Task(
     id="warmup_schedule",
     exercise=EXERCISE,
@@ -172,15 +189,7 @@ warmup_schedule = Task(
     public=tuple(
         {"t": t, "base_lr": 0.5, "warmup_steps": 4, "start_factor": 0.2} for t in (0, 1, 4, 7)
     ),
-    hidden=lambda rng: [
-        {
-            "t": int(rng.integers(0, 12)),
-            "base_lr": float(rng.choice([0.1, 0.3, 1.0])),
-            "warmup_steps": int(rng.integers(2, 8)),
-            "start_factor": float(rng.choice([0.1, 0.25])),
-        }
-        for _ in range(5)
-    ],
+    hidden=lambda rng: [_warmup_probe(rng, during=i < 2) for i in range(5)],
     detectors=(
         Detector(
             "never stops warming",

@@ -64,6 +64,13 @@ def _adam(
     return [(p - lr * m_hat / denominator).tolist(), m.tolist(), v.tolist()]
 
 
+def _tiny_gradient(probe, rng):
+    """One gradient entry of about 1e-4: where ε (1e-8) inside or outside the root differs."""
+    grad = list(probe["grad"])
+    grad[0] = round(float(rng.choice([-1.0, 1.0]) * rng.uniform(1e-5, 1e-4)), 8)
+    return {**probe, "grad": grad}
+
+
 def _probe(rng, t=None, decay=False):
     n = int(rng.integers(2, 5))
     probe = {
@@ -117,7 +124,7 @@ adam_step = Task(
     call=CALL.format(extra=""),
     oracle=_torch_adam,
     public=(BASE, LATER),
-    hidden=lambda rng: [_probe(rng, t=0)] + [_probe(rng) for _ in range(3)],
+    hidden=lambda rng: [_tiny_gradient(_probe(rng, t=0), rng)] + [_probe(rng) for _ in range(3)],
     detectors=(
         Detector(
             "no bias correction",
@@ -200,6 +207,19 @@ def _rmsprop(params, grad, v, lr, alpha, eps, *, scale=True, eps_inside=False, s
     return [(p - lr * g / root).tolist(), v.tolist()]
 
 
+def _rmsprop_probe(rng, first=False):
+    """first: the first step (v = 0) with a tiny gradient entry, where ε's place shows."""
+    probe = {
+        "params": np.round(rng.normal(size=3), 3).tolist(),
+        "grad": np.round(rng.normal(size=3), 3).tolist(),
+        "v": [0.0] * 3 if first else np.round(rng.uniform(0.01, 0.5, 3), 3).tolist(),
+        "lr": float(rng.choice([0.01, 0.1])),
+        "alpha": float(rng.choice([0.9, 0.99])),
+        "eps": 1e-8,
+    }
+    return _tiny_gradient(probe, rng) if first else probe
+
+
 rmsprop_step = Task(
     id="rmsprop_step",
     exercise=EXERCISE,
@@ -226,17 +246,7 @@ rmsprop_step = Task(
             "eps": 0.01,
         },
     ),
-    hidden=lambda rng: [
-        {
-            "params": np.round(rng.normal(size=3), 3).tolist(),
-            "grad": np.round(rng.normal(size=3), 3).tolist(),
-            "v": np.round(rng.uniform(0.01, 0.5, 3), 3).tolist(),
-            "lr": float(rng.choice([0.01, 0.1])),
-            "alpha": float(rng.choice([0.9, 0.99])),
-            "eps": 1e-8,
-        }
-        for _ in range(4)
-    ],
+    hidden=lambda rng: [_rmsprop_probe(rng, first=i == 0) for i in range(4)],
     detectors=(
         Detector(
             "no (1 − α) on g²",

@@ -30,10 +30,12 @@ def _label(hessian, *, use="eigenvalues"):
     return "saddle"
 
 
-def _hessian_probe(rng):
-    kind = rng.integers(3)
-    eig = {0: [1.0, 3.0], 1: [-2.0, -0.5], 2: [-1.0, 2.0]}[int(kind)]
-    angle = float(rng.uniform(0, math.pi))
+def _hessian_probe(rng, kind=None):
+    """kind 1 is a maximum (a positive determinant too); kind 3 a saddle turned so that its
+    diagonal entries are both positive (only the eigenvalues tell it)."""
+    kind = int(rng.integers(3)) if kind is None else kind
+    eig = {0: [1.0, 3.0], 1: [-2.0, -0.5], 2: [-1.0, 2.0], 3: [-1.0, 2.0]}[kind]
+    angle = float(rng.uniform(0.65, 0.92) if kind == 3 else rng.uniform(0, math.pi))
     c, s = math.cos(angle), math.sin(angle)
     R = np.array([[c, -s], [s, c]])
     return {"hessian": np.round(R @ np.diag(eig) @ R.T, 3).tolist()}
@@ -52,7 +54,7 @@ critical_point = Task(
         {"hessian": [[1.0, 2.0], [2.0, 1.0]]},  # positive diagonal, eigenvalues 3 and −1
         {"hessian": [[2.0, 1.0], [1.0, 2.0]]},
     ),
-    hidden=lambda rng: [_hessian_probe(rng) for _ in range(6)],
+    hidden=lambda rng: [_hessian_probe(rng, kind) for kind in (1, 3, None, None, None, None)],
     detectors=(
         Detector(
             "read the diagonal",
@@ -75,7 +77,14 @@ def _restarts(p, target):
     return math.ceil(math.log(1 - target) / math.log(1 - p))
 
 
-def _restart_probe(rng):
+# (p, target) whose ratio log(1 − target)/log(1 − p) is a whole number, exactly in floats
+WHOLE_RATIOS = ((0.5, 0.75), (0.5, 0.875), (0.75, 0.9375), (0.5, 0.9375), (0.75, 0.984375))
+
+
+def _restart_probe(rng, whole=False):
+    if whole:
+        p, target = WHOLE_RATIOS[int(rng.integers(len(WHOLE_RATIOS)))]
+        return {"p": p, "target": target}
     return {
         "p": float(rng.choice([0.05, 0.1, 0.2, 0.3, 0.45])),
         "target": float(rng.choice([0.9, 0.95, 0.99, 0.999])),
@@ -89,8 +98,13 @@ restarts_needed = Task(
     points=1,
     call="f(p, target)",
     oracle=_restarts,
-    public=({"p": 0.25, "target": 0.99}, {"p": 0.1, "target": 0.9}, {"p": 0.5, "target": 0.999}),
-    hidden=lambda rng: [_restart_probe(rng) for _ in range(5)],
+    public=(
+        {"p": 0.25, "target": 0.99},
+        {"p": 0.1, "target": 0.9},
+        {"p": 0.5, "target": 0.999},
+        {"p": 0.5, "target": 0.875},  # exactly 3 restarts: (1 − 0.5)³ = 1 − 0.875
+    ),
+    hidden=lambda rng: [_restart_probe(rng, whole=i == 0) for i in range(5)],
     detectors=(
         Detector(
             "probabilities added",
@@ -109,6 +123,12 @@ restarts_needed = Task(
             "you used log(target): the quantity that must become small is the chance of "
             "missing, 1 − target, so k = ⌈log(1 − target) / log(1 − p)⌉.",
             answer=lambda p, target: math.ceil(math.log(target) / math.log(1 - p)),
+        ),
+        Detector(
+            "int(r) + 1",
+            "you rounded up with int(r) + 1: when the ratio r is a whole number that is one "
+            "restart too many, since (1 − p)^r is then exactly 1 − target. Use math.ceil(r).",
+            answer=lambda p, target: int(math.log(1 - target) / math.log(1 - p)) + 1,
         ),
     ),
     hint="the smallest whole k with 1 − (1 − p)^k ≥ target: k = ⌈log(1 − target)/log(1 − p)⌉.",

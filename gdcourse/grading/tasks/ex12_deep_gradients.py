@@ -7,7 +7,8 @@ import numpy as np
 from . import Detector, Task, register
 
 EXERCISE = "12_deep_gradients"
-CALL = "f([torch.tensor(g) for g in grads]{extra})"
+# the call checks that the learner's function leaves the gradients it gets unchanged
+CALL = 'inputs_kept_list(f, "grads", [torch.tensor(g) for g in grads]{extra})'
 # torch's norm and clipping helpers, by the names learners call them, and the module that
 # defines them (what the check resolves `from torch.nn.utils import get_total_norm as n` to)
 NORM = ("clip_grad_norm_", "clip_grad_norm", "get_total_norm", "torch.nn.utils.clip_grad")
@@ -50,18 +51,36 @@ def _scale_all(grads, factor):
 
 
 def _probe(rng, with_max=True):
-    grads = [
+    """Gradients of a small model: a weight matrix, then vectors (different shapes)."""
+    rows, cols = int(rng.integers(2, 4)), int(rng.integers(1, 4))
+    grads = [np.round(rng.normal(0, 2, (rows, cols)), 3).tolist()] + [
         np.round(rng.normal(0, 2, int(rng.integers(1, 4))), 3).tolist()
-        for _ in range(int(rng.integers(2, 4)))
+        for _ in range(int(rng.integers(1, 3)))
     ]
     probe = {"grads": grads}
     if with_max:
-        total = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
+        total = float(np.sqrt(sum(np.sum(np.square(np.asarray(g))) for g in grads)))
         probe["max_norm"] = round(total * float(rng.choice([0.3, 0.7, 1.5])), 3)
     return probe
 
 
-GRADS = [[3.0, 4.0], [0.0, 12.0, 0.0]]  # norms 5 and 12, global norm 13
+CONCATENATED = Detector(
+    "concatenated without flattening",
+    "torch.cat joins tensors of the same number of dimensions, and the gradients are a "
+    "matrix and vectors: flatten each one first, torch.cat([g.flatten() for g in grads]) "
+    "(or add up the squares of each).",
+    error="must have same number of dimensions",
+)
+CHANGED = Detector(
+    "changed the inputs in place",
+    "your function changed the gradient tensors it was given (`g.mul_(…)`, `g *= …`): "
+    "return new tensors and leave the inputs as they were.",
+    error="changed the tensors of `grads` in place",
+)
+
+
+# a 2 × 2 weight matrix and a bias vector: norms 5 and 12, global norm 13
+GRADS = [[[3.0, 0.0], [0.0, 4.0]], [0.0, 12.0, 0.0]]
 
 global_grad_norm = Task(
     id="global_grad_norm",
@@ -91,6 +110,7 @@ global_grad_norm = Task(
             "tensors, √(Σ‖gᵢ‖²).",
             answer=lambda grads: max(_norms(grads)),
         ),
+        CONCATENATED,
     ),
     hint="concatenate all gradient entries and take the 2-norm: √(Σᵢ‖gᵢ‖²).",
 )
@@ -147,6 +167,8 @@ clip_by_global_norm = Task(
             "your factor is upside down: scale by max_norm / norm (when norm > max_norm).",
             answer=_inverted,
         ),
+        CONCATENATED,
+        CHANGED,
     ),
     hint="norm = √(Σᵢ‖gᵢ‖²); factor = min(1, max_norm / (norm + 1e-6)); multiply every "
     "gradient by the factor and return the list.",

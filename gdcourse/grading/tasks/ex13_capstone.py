@@ -55,7 +55,10 @@ def _standardise_probe(rng):
     train = np.round(rng.normal(2.0, 1.0, (n_train, d)) * scale, 1)
     other = np.round(rng.normal(2.5, 1.5, (n_other, d)) * scale, 1)
     if rng.random() < 0.5:  # a feature that is constant in the training set
-        train[:, 0] = np.round(rng.uniform(0, 5), 1)
+        # a multiple of 1/4, exactly representable, so its mean is exactly that value and
+        # its std exactly 0 however it is computed (4.6 would give a mean of
+        # 4.6000000000000005 and a std of 8.9e-16)
+        train[:, 0] = np.round(rng.uniform(0, 5) * 4) / 4
     return {"train": train.tolist(), "other": other.tolist()}
 
 

@@ -47,10 +47,19 @@ def stop(grad, before, after, eps, size):
     return "change" if abs(after - before) < eps else "continue"
 
 
+def stop_change_first(grad, before, after, eps):
+    if abs(after - before) < eps:
+        return "change"
+    return "gradient" if np.linalg.norm(grad) < eps else "continue"
+
+
 MUTANTS = {
     "stop_reason": {
         "squared norm": lambda g, b, a, e: stop(g, b, a, e, lambda v: float(v @ v)),
         "signed sum of the gradient": lambda g, b, a, e: stop(g, b, a, e, np.sum),
+        "L1 norm": lambda g, b, a, e: stop(g, b, a, e, lambda v: np.abs(v).sum()),
+        "largest entry": lambda g, b, a, e: stop(g, b, a, e, lambda v: np.abs(v).max()),
+        "rules in the wrong order": stop_change_first,
     },
     "mse_gradients": {
         "sign error": mse_sign,

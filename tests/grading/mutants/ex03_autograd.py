@@ -1,11 +1,12 @@
 """Mistaken solutions for exercises/03_autograd.ipynb."""
 
+import numpy as np
 import torch
 
 
-def parameters():
-    w = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+def parameters(w0=0.0, b0=0.0):
+    w = torch.tensor(float(w0), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(float(b0), dtype=torch.float64, requires_grad=True)
     return w, b
 
 
@@ -71,8 +72,70 @@ def update_outside_no_grad(x, y, lr, steps):
     return w, b
 
 
-def rebind(x, y, lr, steps):
+def zero_first(x, y, lr, steps):
+    """The review's case: zero_() at the top of the loop, before backward() made .grad."""
     w, b = parameters()
+    for _ in range(steps):
+        w.grad.zero_()
+        b.grad.zero_()
+        loss = torch.mean((w * x + b - y) ** 2)
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+    return w, b
+
+
+def numpy_loop(x, y, lr, steps):
+    """The review's bypass: the right numbers from a NumPy loop, no autograd."""
+    x, y = x.numpy(), y.numpy()
+    w = b = 0.0
+    for _ in range(steps):
+        r = w * x + b - y
+        w, b = w - lr * 2 * np.mean(r * x), b - lr * 2 * np.mean(r)
+    return torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
+
+
+def new_leaf_each_step(x, y, lr, steps):
+    """Rebinding to a fresh leaf every step: right numbers, but not the same leaf."""
+    w, b = parameters()
+    for _ in range(steps):
+        torch.mean((w * x + b - y) ** 2).backward()
+        w = (w - lr * w.grad).detach().requires_grad_()
+        b = (b - lr * b.grad).detach().requires_grad_()
+    return w, b
+
+
+# fixed_loop(x, y, w0, b0, lr, steps): the colleague's loop with some of its bugs left
+
+
+def colleague(x, y, w0, b0, lr, steps, *, zero_first=True, no_grad=False, b_grad="w",
+              rebind=False, zero=True):  # fmt: skip
+    w, b = parameters(w0, b0)
+    for _ in range(steps):
+        if zero and zero_first:
+            w.grad.zero_()
+            b.grad.zero_()
+        loss = torch.mean((w * x + b - y) ** 2)
+        loss.backward()
+        gb = w.grad if b_grad == "w" else b.grad
+        if rebind:
+            w, b = w - lr * w.grad, b - lr * gb
+        elif no_grad:
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * gb
+        else:
+            w -= lr * w.grad
+            b -= lr * gb
+        if zero and not zero_first:
+            w.grad.zero_()
+            b.grad.zero_()
+    return w, b
+
+
+def rebind(x, y, w0, b0, lr, steps):
+    w, b = parameters(w0, b0)
     for _ in range(steps):
         loss = torch.mean((w * x + b - y) ** 2)
         loss.backward()
@@ -81,8 +144,8 @@ def rebind(x, y, lr, steps):
     return w, b
 
 
-def rebind_inside_no_grad(x, y, lr, steps):
-    w, b = parameters()
+def rebind_inside_no_grad(x, y, w0, b0, lr, steps):
+    w, b = parameters(w0, b0)
     for _ in range(steps):
         loss = torch.mean((w * x + b - y) ** 2)
         loss.backward()
@@ -94,15 +157,9 @@ def rebind_inside_no_grad(x, y, lr, steps):
     return w, b
 
 
-def still_no_zero(x, y, lr, steps):
-    w, b = parameters()
-    for _ in range(steps):
-        loss = torch.mean((w * x + b - y) ** 2)
-        loss.backward()
-        with torch.no_grad():  # the first bug fixed, the second one not
-            w -= lr * w.grad
-            b -= lr * b.grad
-    return w, b
+def fixed_returns_floats(x, y, w0, b0, lr, steps):
+    w, b = colleague(x, y, w0, b0, lr, steps, zero_first=False, no_grad=True, b_grad="b")
+    return w.item(), b.item()
 
 
 MUTANTS = {
@@ -112,11 +169,26 @@ MUTANTS = {
         "sign error": fit_sign,
         "one step too few": fit_one_step_short,
         "update outside no_grad()": update_outside_no_grad,
+        "zero_() before the first backward()": zero_first,
+        "not the leaf tensors": numpy_loop,
     },
     "fixed_loop": {
-        "update outside no_grad()": update_outside_no_grad,
+        "zero_() before the first backward()": colleague,
+        "update outside no_grad()": lambda *a: colleague(*a, zero_first=False),
         "w = w - lr * w.grad": rebind,
         "w = w - lr * w.grad inside no_grad()": rebind_inside_no_grad,
-        "still no zero_()": still_no_zero,
+        "b moved by w's gradient": lambda *a: colleague(*a, zero_first=False, no_grad=True),
+        "gradients never cleared": lambda *a: colleague(*a, no_grad=True, b_grad="b", zero=False),
+        "not the leaf tensors": fixed_returns_floats,
+    },
+}
+
+# Wrong answers that no detector names: each must fail the public and the hidden probes.
+WRONG = {
+    "fit_line": {"a new leaf every step": new_leaf_each_step},
+    "fixed_loop": {
+        "task 1 pasted": lambda x, y, w0, b0, lr, steps: colleague(
+            x, y, 0.0, 0.0, lr, steps, zero_first=False, no_grad=True, b_grad="b"
+        ),
     },
 }

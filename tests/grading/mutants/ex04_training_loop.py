@@ -119,6 +119,35 @@ def accumulate_flat_target(X, y, w, b, k):
     return flat_gradient(model)
 
 
+def train(x, y, w, b, lr, steps, *, dtype=torch.float64, column=1):
+    model = line_model(w, b)
+    X, Y = x.to(dtype).unsqueeze(column), y.to(dtype).unsqueeze(column)
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(X), Y).backward()
+        optimizer.step()
+    return model.weight.item(), model.bias.item()
+
+
+def train_closed_form(x, y, w, b, lr, steps):
+    """The review's bypass: the least-squares line, no training loop."""
+    A = torch.stack([x, torch.ones_like(x)], dim=1)
+    solution = torch.linalg.lstsq(A, y.unsqueeze(1)).solution
+    return solution[0].item(), solution[1].item()
+
+
+def accumulate_full_batch(X, y, w, b, k):
+    """The review's bypass: one backward() on the whole batch, which the task forbids."""
+    model = nn.Linear(X.shape[1], 1, dtype=torch.float64)
+    with torch.no_grad():
+        model.weight.copy_(w.reshape(1, -1))
+        model.bias.fill_(b)
+    nn.MSELoss()(model(X), y.unsqueeze(1)).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
 MUTANTS = {
     "train_linear": {
         "x not a column": train_x_not_a_column,
@@ -126,11 +155,22 @@ MUTANTS = {
         "no zero_grad": train_no_zero_grad,
         "default learning rate": train_default_lr,
         "target of shape (N,)": train_flat_target,
+        "float32 inputs": lambda *a: train(*a, dtype=torch.float32),
     },
     "accumulated_gradient": {
         "not divided by k": accumulate_unscaled,
         "zero_grad inside the loop": accumulate_zero_grad_inside,
         "sum instead of mean": accumulate_sum,
         "target of shape (B/k,)": accumulate_flat_target,
+        "the whole batch at once": accumulate_full_batch,
+    },
+}
+
+# Wrong answers that no detector names: each must fail the public and the hidden probes.
+WRONG = {
+    "train_linear": {
+        "closed form": train_closed_form,
+        "ten times the steps": lambda x, y, w, b, lr, steps: train(x, y, w, b, lr, 10 * steps),
+        "twice the steps": lambda x, y, w, b, lr, steps: train(x, y, w, b, lr, 2 * steps),
     },
 }

@@ -60,6 +60,9 @@ MUTANTS = {
         "ceil and floor swapped": slices(
             lambda n, B, d: math.ceil(n / B) if d else n // B, right_stop
         ),
+        "drops a full last batch": slices(
+            lambda n, B, d: (n - 1) // B if d else math.ceil(n / B), right_stop
+        ),
         "n // B + 1 batches": slices(lambda n, B, d: n // B if d else n // B + 1, right_stop),
         "inclusive stop": slices(right_count, lambda s, B, n: min(s + B, n) - 1),
         "overlapping batches": slices(right_count, lambda s, B, n: min(s + B + 1, n)),
@@ -74,3 +77,19 @@ MUTANTS = {
         "forgot the 2": gradient_no_two,
     },
 }
+
+
+def batch_objects(kind):
+    """The batches as slice or range objects, which the task's text invites."""
+
+    def batch_slices(n, batch_size, drop_last):
+        count = right_count(n, batch_size, drop_last)
+        return [
+            kind(i * batch_size, right_stop(i * batch_size, batch_size, n)) for i in range(count)
+        ]
+
+    return batch_slices
+
+
+# Correct answers written another way: each must pass the public and the hidden probes.
+RIGHT = {"batch_slices": {"slices": batch_objects(slice), "ranges": batch_objects(range)}}

@@ -31,16 +31,29 @@ def lookahead_twice(params, grad, buf, lr, momentum):
     return lookahead - lr * (grad + momentum * buf), buf
 
 
+def in_place(params, grad, buf, lr, momentum, nesterov=False):
+    """Right numbers, but the inputs changed: buf and params updated in place."""
+    if buf is None:
+        buf = grad.clone()
+    else:
+        buf.mul_(momentum).add_(grad)
+    step = grad + momentum * buf if nesterov else buf
+    params -= lr * step
+    return params, buf
+
+
 MUTANTS = {
     "momentum_step": {
         "(1−β) dampening": dampened,
         "v = βv − ηg convention": velocity,
         "stepped with the old buffer": old_buffer,
+        "changed the inputs in place": in_place,
     },
     "nesterov_step": {
         "plain momentum": plain,
         "update applied to the look-ahead point": lookahead_twice,
         "(1−β) dampening": lambda *a: dampened(*a, nesterov=True),
+        "changed the inputs in place": lambda *a: in_place(*a, nesterov=True),
     },
     "ema_weights": {
         "moving-average weights": lambda beta, k: [(1 - beta) * beta**j for j in range(k)],

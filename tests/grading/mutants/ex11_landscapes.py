@@ -22,5 +22,6 @@ MUTANTS = {
         "probabilities added": lambda p, target: math.ceil(target / p),
         "rounded down": lambda p, t: math.floor(math.log(1 - t) / math.log(1 - p)),
         "log of the target": lambda p, t: math.ceil(math.log(t) / math.log(1 - p)),
+        "int(r) + 1": lambda p, t: int(math.log(1 - t) / math.log(1 - p)) + 1,
     },
 }

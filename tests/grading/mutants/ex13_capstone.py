@@ -109,3 +109,22 @@ MUTANTS = {
         "cosine not restarted after warmup": lr_no_restart,
     },
 }
+
+
+def standardise_numpy(train, other):
+    """np.std: the review's correct answer that a constant column of 4.6s rejected."""
+    a, b = train.numpy(), other.numpy()
+    mean, std = a.mean(axis=0), a.std(axis=0)
+    std[std == 0] = 1.0
+    return (a - mean) / std, (b - mean) / std
+
+
+def standardise_by_hand(train, other):
+    mean = train.mean(dim=0)
+    std = ((train - mean) ** 2).mean(dim=0).sqrt()
+    std = torch.where(std == 0, torch.ones_like(std), std)
+    return (train - mean) / std, (other - mean) / std
+
+
+# Correct answers written another way: each must pass the public and the hidden probes.
+RIGHT = {"standardise": {"np.std": standardise_numpy, "by hand": standardise_by_hand}}
