@@ -41,24 +41,24 @@ __all__ = [
 
 
 def lr_regime(lr, curvature) -> str:
-    """The regime of gradient descent with step η on a quadratic of curvature L.
+    """The regime of gradient descent with step η on a quadratic of curvature λ.
 
-    The error is multiplied by r = 1 − ηL every step: it shrinks steadily for ηL < 1,
-    vanishes in one step at ηL = 1, flips sign and shrinks for 1 < ηL < 2, flips sign
-    with constant size at ηL = 2, and grows beyond.
+    The error is multiplied by r = 1 − ηλ every step: it shrinks steadily for ηλ < 1,
+    vanishes in one step at ηλ = 1, flips sign and shrinks for 1 < ηλ < 2, flips sign
+    with constant size at ηλ = 2, and grows beyond. (λ, not L: L is the loss.)
     """
     lr = validate.positive("lr", lr)
     curvature = validate.positive("curvature", curvature)
     x = lr * curvature
     if np.isclose(x, 1.0, rtol=1e-9, atol=0):
-        return "converges in one step (η = 1/L)"
+        return "converges in one step (η = 1/λ)"
     if np.isclose(x, 2.0, rtol=1e-9, atol=0):
-        return "oscillates forever (η = 2/L)"
+        return "oscillates forever (η = 2/λ)"
     if x < 1:
-        return "converges (η < 1/L)"
+        return "converges (η < 1/λ)"
     if x < 2:
-        return "oscillates, converging (1/L < η < 2/L)"
-    return "diverges (η > 2/L)"
+        return "oscillates, converging (1/λ < η < 2/λ)"
+    return "diverges (η > 2/λ)"
 
 
 def nearest_minimum(fn, point) -> np.ndarray:
@@ -70,7 +70,7 @@ def nearest_minimum(fn, point) -> np.ndarray:
 
 
 def curvature_at_minimum(fn, point) -> float:
-    """Largest Hessian eigenvalue at the minimum nearest `point`: the L of the 2/L rule there."""
+    """Largest Hessian eigenvalue at the minimum nearest `point`: the λ of the 2/λ rule there."""
     minimum = nearest_minimum(fn, point)
     return float(np.linalg.eigvalsh(fn.hessian(minimum)).max())
 

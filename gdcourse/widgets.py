@@ -191,12 +191,12 @@ class Explorer(W.VBox):
 
 
 class LearningRate(Explorer):
-    """Gradient descent on a 1-D function: η and the start point against the 2/L rule."""
+    """Gradient descent on a 1-D function: η and the start point against the 2/λ rule."""
 
     title = "Learning-rate explorer"
     FUNCTIONS = {
-        "quadratic, L = 1": ("quadratic_1d", {"curvature": 1.0}),
-        "quadratic, L = 4": ("quadratic_1d", {"curvature": 4.0}),
+        "quadratic, λ = 1": ("quadratic_1d", {"curvature": 1.0}),
+        "quadratic, λ = 4": ("quadratic_1d", {"curvature": 4.0}),
         "double well": ("double_well", {}),
     }
 
@@ -239,7 +239,8 @@ class LearningRate(Explorer):
         if traj.diverged:
             regime += ", left the plot"
         self.say(
-            f"L = {curvature:.3g} at the minimum reached, ηL = {v['lr'] * curvature:.3g}: {regime}"
+            f"curvature λ = {curvature:.3g} at the minimum reached, "
+            f"ηλ = {v['lr'] * curvature:.3g}: {regime}"
         )
         if v["function"] != self._key:  # a new background: the curve of the new function
             grid = np.linspace(lo, hi, 300)
@@ -252,7 +253,7 @@ class LearningRate(Explorer):
 
 
 def learning_rate(**kw) -> LearningRate:
-    """The learning-rate explorer: η and the start point against the 2/L rule (LearningRate).
+    """The learning-rate explorer: η and the start point against the 2/λ rule (LearningRate).
 
     Introduced in lesson 01.
     """

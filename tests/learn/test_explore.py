@@ -15,11 +15,11 @@ from gdcourse import explore, functions, optim, rates
 @pytest.mark.parametrize(
     ("lr", "expected"),
     [
-        (0.1, "converges (η < 1/L)"),
-        (0.25, "converges in one step (η = 1/L)"),
-        (0.4, "oscillates, converging (1/L < η < 2/L)"),
-        (0.5, "oscillates forever (η = 2/L)"),
-        (0.6, "diverges (η > 2/L)"),
+        (0.1, "converges (η < 1/λ)"),
+        (0.25, "converges in one step (η = 1/λ)"),
+        (0.4, "oscillates, converging (1/λ < η < 2/λ)"),
+        (0.5, "oscillates forever (η = 2/λ)"),
+        (0.6, "diverges (η > 2/λ)"),
     ],
 )
 def test_lr_regime_against_2_over_L(lr, expected):

@@ -107,7 +107,7 @@ def test_a_fast_drag_renders_once_with_the_latest_value():
 
 def test_learning_rate_explorer_labels_the_regime_from_2_over_L():
     e = widgets.learning_rate()
-    e.controls["function"].value = "quadratic, L = 4"
+    e.controls["function"].value = "quadratic, λ = 4"
     for lr in (0.1, 0.4, 0.6):
         e.controls["lr"].value = lr
         assert html.escape(explore.lr_regime(e.controls["lr"].value, 4.0)) in e.readout.value
