@@ -202,7 +202,13 @@ def gd_step(theta, grad, lr):
         ),
     },
     "fit_line": {"torch.optim": "import torch\n" + _LOOP.format(name="fit_line")},
-    "fixed_loop": {"torch.optim": "import torch\n" + _LOOP.format(name="fixed_loop")},
+    "fixed_loop": {
+        "torch.optim": "import torch\n"
+        + _LOOP.format(name="fixed_loop")
+        .replace("(x, y, lr, steps)", "(x, y, w0, b0, lr, steps)")
+        .replace("torch.zeros((), dtype", "torch.tensor(w0, dtype", 1)
+        .replace("torch.zeros((), dtype", "torch.tensor(b0, dtype", 1)
+    },
     "batch_slices": {
         "torch.utils.data": """
 from torch.utils.data import BatchSampler, SequentialSampler
