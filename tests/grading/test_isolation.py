@@ -269,7 +269,9 @@ def test_a_lingering_process_cannot_reach_the_next_submission_on_its_slot(tmp_pa
         (subs / student / f"{EXERCISE}.ipynb").write_text(notebook(cells))
     pipeline.grade([subs], tmp_path / "out", jobs=1, timeout=TIMEOUT, secret=b"s")
     totals = {r["student"]: float(r["points"]) for r in read_csv(tmp_path / "out" / "totals.csv")}
-    assert totals == {"a-lingerer": FULL, "b-next": FULL}
+    # (the lingerer may kill its own job's process before that finishes: its grade is its own
+    # business; the next submission's is the point)
+    assert totals["b-next"] == FULL
     assert _leftovers() == []
 
 
