@@ -29,10 +29,12 @@ __all__ = [
     "momentum_grid",
     "SCHEDULERS",
     "torch_scheduler",
+    "schedule_data",
     "schedule_run",
     "batch_data",
     "mse_gradient",
     "minibatch_gradients",
+    "minibatch_spread",
     "sgd_losses",
     "mse_of_weights",
 ]
@@ -357,6 +359,20 @@ def torch_scheduler(name: str, opt, *, steps: int, gamma: float, period: int, et
     return build(lr_scheduler, opt, knobs)
 
 
+@lru_cache(maxsize=1)
+def schedule_data():
+    """Lesson 09's training problem, for the schedule explorer: (Xb, y, w*, L*).
+
+    `data.regression5(n=500)` with a column of ones for the bias, its least-squares
+    weights w* and loss L*, the lowest full-data MSE any linear model reaches; cached,
+    since the explorer asks for it on every update.
+    """
+    X, y = data.regression5(500)
+    Xb = np.hstack([X, np.ones((len(y), 1))])
+    w_star, *_ = np.linalg.lstsq(Xb, y, rcond=None)
+    return Xb, y, w_star, float(np.mean((Xb @ w_star - y) ** 2))
+
+
 def schedule_run(
     name: str,
     *,
@@ -365,39 +381,54 @@ def schedule_run(
     gamma: float = 0.5,
     period: int = 30,
     eta_min: float = 0.0,
-    batch_size: int = 16,
+    batch_size: int = 50,
+    momentum: float = 0.5,
     seed: int = 0,
 ):
-    """Train the 5-feature linear regression with torch's SGD under a scheduler.
+    """Lesson 09's run under a scheduler: its linear regression, torch's SGD with momentum.
 
-    Mini-batches in a fixed seeded order; the scheduler is stepped after every batch
-    (ReduceLROnPlateau with that batch's loss). Returns (lrs, losses): the learning rate
-    each step used and the full-data MSE after it.
+    The lesson's data (`schedule_data`), batches and momentum: mini-batches of 50 from
+    `data.MiniBatches` (reshuffled every epoch, seed 0), β = 0.5, starting from zero
+    weights (the lesson starts from nn.Linear's random ones). The scheduler is stepped
+    after every batch, ReduceLROnPlateau with that batch's loss. Returns (lrs, excess):
+    the learning rate each step used and the full-data excess loss L − L* after it.
+
+    Introduced in lesson 09.
     """
     import torch
 
-    Xb, y = batch_data(256, noise=0.5)
+    Xb, y, w_star, _ = schedule_data()
     batch_size = validate.count("batch_size", batch_size)
     steps = validate.count("steps", steps, minimum=2)
     theta = torch.zeros(Xb.shape[1], dtype=torch.float64)
-    opt = torch.optim.SGD([theta], lr=validate.positive("lr", lr))
+    opt = torch.optim.SGD(
+        [theta],
+        lr=validate.positive("lr", lr),
+        momentum=validate.in_range("momentum", momentum, 0.0, 1.0),
+    )
     scheduler = torch_scheduler(name, opt, steps=steps, gamma=gamma, period=period, eta_min=eta_min)
-    order = np.random.default_rng(seed).integers(0, len(y), size=(steps, batch_size))
+    batches = data.MiniBatches(Xb, y, batch_size=batch_size, seed=seed)
     lrs, weights = np.empty(steps), np.empty((steps, Xb.shape[1]))
+    t = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(steps):
-            xb, yb = Xb[order[t]], y[order[t]]
-            residual = xb @ theta.numpy() - yb
-            theta.grad = torch.from_numpy(2.0 / batch_size * (xb.T @ residual))
-            lrs[t] = opt.param_groups[0]["lr"]
-            opt.step()
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(float(np.mean(residual**2)))
-            else:
-                scheduler.step()
-            weights[t] = theta.numpy()
-        losses = mse_of_weights(Xb, y, weights)
-    return lrs, losses
+        while t < steps:
+            for xb, yb in batches:
+                residual = xb @ theta.numpy() - yb
+                theta.grad = torch.from_numpy(2.0 / len(yb) * (xb.T @ residual))
+                lrs[t] = opt.param_groups[0]["lr"]
+                opt.step()
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(float(np.mean(residual**2)))
+                else:
+                    scheduler.step()
+                weights[t] = theta.numpy()
+                t += 1
+                if t == steps:
+                    break
+        # L(w) − L* = (w − w*)ᵀ A (w − w*) with A = XᵀX/n: no cancellation against L*
+        error = weights - w_star
+        excess = np.einsum("md,de,me->m", error, Xb.T @ Xb / len(y), error)
+    return lrs, excess
 
 
 # ------------------------------------------------------------------------- batch size
@@ -405,8 +436,9 @@ def schedule_run(
 
 @lru_cache(maxsize=4)
 def batch_data(n: int = 512, noise: float = 1.0, seed: int = 0):
-    """The 5-feature regression (with a column of ones) the batch-size and schedule explorers
-    train on; cached, since they ask for it on every update."""
+    """The 5-feature regression (with a column of ones) the batch-size explorer samples
+    gradients from (n = 512, noise 1.0: other data than lesson 05's, as the lesson says);
+    cached, since the explorer asks for it on every update."""
     X, y = data.regression5(n, noise=noise, seed=seed)
     return np.hstack([X, np.ones((n, 1))]), y
 
@@ -434,6 +466,25 @@ def minibatch_gradients(batch_size: int, *, count: int = 150, seed: int = 0, w=N
     residual = np.einsum("cbd,d->cb", Xb[rows], w) - y[rows]
     grads = 2.0 / batch_size * np.einsum("cbd,cb->cd", Xb[rows], residual)
     return grads, mse_gradient(Xb, y, w)
+
+
+def minibatch_spread(batch_size: int, *, w=None) -> float:
+    """The rms distance of a mini-batch gradient from the full one, by the formula.
+
+    Batches of B distinct examples out of n give E‖g_B − ∇L‖² = σ²/B · (n − B)/(n − 1),
+    with σ² the spread of the per-example gradients: 1/√B for small batches, then the
+    finite-population factor pulls it down to exactly 0 at B = n (every batch is the whole
+    data set). Evaluated at w (zeros by default), like `minibatch_gradients`.
+    """
+    Xb, y = batch_data()
+    n, d = Xb.shape
+    batch_size = validate.count("batch_size", batch_size)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= {n} (the data set), got {batch_size}")
+    w = np.zeros(d) if w is None else validate.finite_array("w", w, shape=(d,))
+    per_example = 2.0 * (Xb @ w - y)[:, None] * Xb
+    sigma2 = float(np.mean(np.sum((per_example - per_example.mean(axis=0)) ** 2, axis=1)))
+    return float(np.sqrt(sigma2 / batch_size * (n - batch_size) / (n - 1)))
 
 
 def sgd_losses(batch_size: int, lr: float, *, epochs: int = 1, seed: int = 0):

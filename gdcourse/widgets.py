@@ -492,18 +492,31 @@ def momentum_map(**kw) -> MomentumMap:
 
 
 class Schedules(Explorer):
-    """A torch scheduler's learning rate, and the loss of a short training run under it."""
+    """A torch scheduler's learning rate, and lesson 09's training run under it.
+
+    The run is `explore.schedule_run`: the lesson's data, batches of 50 and momentum 0.5,
+    from zero weights; the right panel shows the excess loss L − L* on a log axis, as the
+    lesson's figures do, so that schedules ending 10 or 1000 times apart stay apart.
+    """
 
     title = "Schedule explorer"
+    # what the `period` and `gamma` sliders mean for each scheduler that reads them
+    PERIOD = {
+        "StepLR": "step_size",
+        "warmup + cosine": "warmup steps",
+        "OneCycleLR": "steps to peak",
+        "ReduceLROnPlateau": "patience",
+    }
+    GAMMA = {"ReduceLROnPlateau": "factor"}
 
     def __init__(self, steps: int = 100):
         self.steps = steps
         controls = {
             "scheduler": _dropdown("scheduler", list(explore.SCHEDULERS), "warmup + cosine"),
-            "lr": _log_slider("η (peak)", 0.05, -3, -0.5),
-            "gamma": _slider("γ / factor", 0.5, 0.01, 1.0, 0.01),
-            "period": _slider("period", 20, 1, steps - 1, 1),
-            "eta_min": _log_slider("η_min", 1e-4, -5, -1),
+            "lr": _log_slider("η (peak)", 0.1, -3, -0.5),
+            "gamma": _slider("γ", 0.5, 0.01, 1.0, 0.01),
+            "period": _slider("warmup steps", 10, 1, steps - 1, 1),
+            "eta_min": _log_slider("η_min", 1e-3, -5, -1),
         }
         fig, (self.ax, self.ax_loss) = plot.figure(ncols=2, width=4.4, height=3.0)
         (self.lr_line,) = self.ax.plot([], [], color=plot.color(0), linewidth=1.6)
@@ -515,16 +528,18 @@ class Schedules(Explorer):
         self.ax.set_ylim(1e-6, 1.0)
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_xlabel("step (one batch)")
-        self.ax_loss.set_ylabel("full-data MSE")
+        self.ax_loss.set_ylabel("L − L*  (full data)")
         self.ax_loss.set_xlim(0, steps)
-        self.ax_loss.set_ylim(0.1, 100)
+        self.ax_loss.set_ylim(1e-8, 1e2)
         super().__init__(controls, fig, [self.lr_line, self.loss_line])
 
     def _update(self, v):
         reads, _ = explore.SCHEDULERS[v["scheduler"]]
         for name in ("gamma", "period", "eta_min"):  # grey out the knobs it does not read
             self.controls[name].disabled = name not in reads
-        lrs, losses = explore.schedule_run(
+        self.controls["period"].description = self.PERIOD.get(v["scheduler"], "period")
+        self.controls["gamma"].description = self.GAMMA.get(v["scheduler"], "γ")
+        lrs, excess = explore.schedule_run(
             v["scheduler"],
             lr=v["lr"],
             steps=self.steps,
@@ -532,13 +547,13 @@ class Schedules(Explorer):
             period=v["period"],
             eta_min=v["eta_min"],
         )
-        x = np.arange(self.steps)
+        x = np.arange(1, self.steps + 1)
         self.lr_line.set_data(x, np.maximum(lrs, 1e-6))
-        self.loss_line.set_data(x, losses)
-        last = losses[-1]
+        self.loss_line.set_data(x, excess)
+        last = excess[-1]
         self.say(
             f"{v['scheduler']}: η from {lrs[0]:.3g} (first batch) to {lrs[-1]:.3g} (last); "
-            + (f"final MSE {last:.4g}" if np.isfinite(last) else "the run diverged")
+            + (f"final L − L* = {last:.3g}" if np.isfinite(last) else "the run diverged")
         )
         return "axes"
 
@@ -555,7 +570,11 @@ def schedules(**kw) -> Schedules:
 
 
 class BatchSize(Explorer):
-    """Mini-batch gradients around the full gradient, and SGD's loss curve, as B changes."""
+    """Mini-batch gradients around the full gradient, and SGD's loss curve, as B changes.
+
+    Its data are `explore.batch_data()`: the 5-feature regression with n = 512 and noise
+    1.0, from w = 0, so that B can reach the whole data set on a slider of powers of two.
+    """
 
     title = "Batch-size explorer"
     SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -610,10 +629,16 @@ class BatchSize(Explorer):
         mean = grads.mean(axis=0)
         self.mean.set_data([mean[0]], [mean[1]])
         spread = float(np.sqrt(((grads - full) ** 2).sum(axis=1).mean()))
+        predicted = explore.minibatch_spread(B)
+        n = len(explore.batch_data()[1])
         seen, losses = explore.sgd_losses(B, v["lr"], epochs=self.epochs)
         self.loss.set_data(seen, losses)
+        if n == B:  # every batch is the whole data set: the distance is round-off
+            measured = "0 (every batch is all the data)"
+        else:
+            measured = f"{spread:.3g} (formula σ/√B·√((n−B)/(n−1)) = {predicted:.3g})"
         self.say(
-            f"B = {B}: rms distance of a mini-batch gradient to the full one {spread:.3g}",
+            f"B = {B}: rms distance of a mini-batch gradient to the full one {measured}",
             f"{len(losses) - 1} updates in {self.epochs} epoch(s), final MSE {losses[-1]:.4g}",
         )
         return "axes"

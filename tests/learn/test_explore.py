@@ -212,6 +212,34 @@ def test_a_scheduler_reads_exactly_the_knobs_the_table_says(name):
         assert (knob in reads) == (not np.array_equal(after, before)), knob
 
 
+def test_schedule_run_is_lesson_09s_run_from_zero_weights():
+    """Same data, batches, momentum and loss as lesson 09's `train`, checked against a
+    plain autograd loop; the excess loss is the full-data MSE minus the least-squares one."""
+    from gdcourse.data import MiniBatches
+
+    Xb, y, w_star, best = explore.schedule_data()
+    X, Y = torch.as_tensor(Xb), torch.as_tensor(y)
+    assert best == pytest.approx(torch.mean((X @ torch.as_tensor(w_star) - Y) ** 2).item())
+    theta = torch.zeros(Xb.shape[1], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([theta], lr=0.1, momentum=0.5)
+    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=100, eta_min=1e-3)
+    batches = MiniBatches(X, Y, batch_size=50, seed=0)  # reshuffled every epoch
+    lrs, excess = [], []
+    for _ in range(10):  # 10 epochs of 10 batches of 50
+        for xb, yb in batches:
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.zero_grad()
+            torch.mean((xb @ theta - yb) ** 2).backward()
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                excess.append(torch.mean((X @ theta - Y) ** 2).item() - best)
+    got_lrs, got = explore.schedule_run("CosineAnnealingLR", lr=0.1, eta_min=1e-3)
+    np.testing.assert_allclose(got_lrs, lrs, rtol=1e-12)
+    np.testing.assert_allclose(got, excess, rtol=1e-6, atol=1e-12)
+    assert np.all(got >= 0)
+
+
 def test_schedule_run_trains_and_plateau_lowers_the_rate():
     lrs, losses = explore.schedule_run("ReduceLROnPlateau", lr=0.05, gamma=0.5, period=10)
     assert losses[-1] < 0.1 * losses[0]
@@ -234,6 +262,18 @@ def test_minibatch_gradients_are_unbiased_with_variance_falling_like_1_over_B():
     # sampling without replacement: variance ∝ (1/B)·(n − B)/(n − 1)
     predicted = (1 / 4 * (n - 4)) / (1 / 64 * (n - 64))
     assert variances[4] / variances[64] == pytest.approx(predicted, rel=0.1)
+
+
+def test_minibatch_spread_is_the_rms_distance_of_minibatch_gradients():
+    n = len(explore.batch_data()[1])
+    for B in (1, 16, 256):
+        grads, full = explore.minibatch_gradients(B, count=4000, seed=2)
+        measured = np.sqrt(((grads - full) ** 2).sum(axis=1).mean())
+        assert measured == pytest.approx(explore.minibatch_spread(B), rel=0.05)
+    # the finite-population factor: half the data gives 1/√2 of what 1/√B predicts ...
+    half = explore.minibatch_spread(n // 2) / (explore.minibatch_spread(1) / np.sqrt(n // 2))
+    assert half == pytest.approx(np.sqrt((n - n // 2) / (n - 1)))
+    assert explore.minibatch_spread(n) == 0.0  # ... and the whole data set none at all
 
 
 def test_full_batch_sgd_is_gradient_descent_and_losses_are_the_mse():
