@@ -210,6 +210,12 @@ ema_weights = Task(
             "with weight 1 = β⁰.",
             answer=lambda beta, k: _weights(beta, k, shift=1),
         ),
+        Detector(
+            "oldest first",
+            "your weights are in the reverse order: the list starts with the NEWEST "
+            "gradient g_t, whose weight is the largest, then g_(t−1), and so on.",
+            answer=lambda beta, k: _weights(beta, k)[::-1],
+        ),
     ),
     hint="unroll b_t = β·b_(t−1) + g_t: the gradient from j steps ago has weight β^j, "
     "for j = 0, …, k − 1.",

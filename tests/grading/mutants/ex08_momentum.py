@@ -58,6 +58,7 @@ MUTANTS = {
     "ema_weights": {
         "moving-average weights": lambda beta, k: [(1 - beta) * beta**j for j in range(k)],
         "off by one power": lambda beta, k: [beta ** (j + 1) for j in range(k)],
+        "oldest first": lambda beta, k: [beta ** (k - 1 - j) for j in range(k)],
     },
 }
 
