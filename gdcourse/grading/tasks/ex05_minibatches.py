@@ -269,3 +269,94 @@ minibatch_gradient = Task(
 )
 
 register(batch_slices, minibatch_gradient)
+
+
+# ---------------------------------------------------------------- gradient_variance
+
+# The gradient of a mini-batch is the mean of B per-example gradients drawn without
+# replacement (the first batch of a shuffled epoch). Its variance, per coordinate, is
+# σ²/B · (n − B)/(n − 1), σ² the population variance of the n per-example gradients:
+# 1/B as with replacement, times the finite-population correction, which is 0 at B = n.
+
+
+def _variance(g, batch_size, *, ddof=0, fpc=True, per_batch=True, root=False):
+    """Oracle (and its mutants): the variance of the mini-batch mean gradient, per coordinate.
+
+    ddof=1 takes the sample variance where the formula has the population one; fpc=False
+    leaves out (n − B)/(n − 1); per_batch=False leaves out the 1/B; root=True returns the
+    standard deviation.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    n, B = len(g), batch_size
+    var = g.var(axis=0, ddof=ddof)
+    if per_batch:
+        var = var / B
+    if fpc:
+        var = var * (n - B) / (n - 1)
+    return (np.sqrt(var) if root else var).tolist()
+
+
+def _variance_probe(rng):
+    n, d = int(rng.integers(4, 11)), int(rng.integers(1, 4))
+    return {
+        "g": np.round(rng.normal(0.5, 1.5, (n, d)), 1).tolist(),
+        "batch_size": int(rng.integers(2, n)),
+    }
+
+
+def _variance_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _variance(**p, **mistake))
+
+
+gradient_variance = Task(
+    id="gradient_variance",
+    exercise=EXERCISE,
+    title="the variance of the mini-batch gradient",
+    points=2,
+    call="f(torch.tensor(g, dtype=torch.float64), batch_size)",
+    oracle=_variance,
+    public=(
+        {
+            "g": [[1.0, -2.0], [3.0, 0.5], [-1.0, 1.0], [2.0, 2.5], [0.0, -1.0], [4.0, 0.0]],
+            "batch_size": 2,
+        },
+        {"g": [[0.5], [2.0], [-1.5], [3.0], [1.0]], "batch_size": 3},
+        {
+            "g": [[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5], [0.5, -2.0, 1.0], [2.0, 1.5, -1.0]],
+            "batch_size": 4,
+        },
+    ),  # fmt: skip
+    hidden=lambda rng: [_variance_probe(rng) for _ in range(4)],
+    detectors=(
+        _variance_detector(
+            "no finite-population correction",
+            "your variance is too large, and not 0 when B = n: that is σ²/B for B examples "
+            "drawn WITH replacement. A batch holds B different examples, which multiplies "
+            "the variance by (n − B)/(n − 1).",
+            fpc=False,
+        ),
+        _variance_detector(
+            "sample variance in the formula",
+            "your variance is n/(n − 1) times too large: σ² here is the variance of all n "
+            "per-example gradients, the population one (divide by n, torch.var(..., "
+            "correction=0)); the (n − 1) belongs to the correction factor only.",
+            ddof=1,
+        ),
+        _variance_detector(
+            "not divided by B",
+            "your variance does not shrink with B as it should: averaging B gradients "
+            "divides the variance by B (before the finite-population correction).",
+            per_batch=False,
+        ),
+        _variance_detector(
+            "standard deviation",
+            "you returned a standard deviation (the square root): the task asks for the variance.",
+            root=True,
+        ),
+    ),
+    hint="your variances are not the exact ones: compare them with a Monte-Carlo estimate "
+    "over many shuffles (the variance of the mean of the first B rows of g[torch.randperm(n)]), "
+    "and check the B = n case, where every batch is the whole data set.",
+)
+
+register(gradient_variance)

@@ -93,3 +93,57 @@ def batch_objects(kind):
 
 # Correct answers written another way: each must pass the public and the hidden probes.
 RIGHT = {"batch_slices": {"slices": batch_objects(slice), "ranges": batch_objects(range)}}
+
+
+# ---------------------------------------------------------------- gradient_variance
+
+
+def variance(correction=0, fpc=True, per_batch=True, root=False):
+    """A gradient_variance with the given mistakes."""
+
+    def gradient_variance(g, batch_size):
+        n, B = len(g), batch_size
+        var = g.var(dim=0, correction=correction)
+        if per_batch:
+            var = var / B
+        if fpc:
+            var = var * (n - B) / (n - 1)
+        return var.sqrt() if root else var
+
+    return gradient_variance
+
+
+MUTANTS["gradient_variance"] = {
+    "no finite-population correction": variance(fpc=False),
+    "sample variance in the formula": variance(correction=1),
+    "not divided by B": variance(per_batch=False),
+    "standard deviation": variance(root=True),
+}
+
+
+def variance_by_enumeration(g, batch_size):
+    """Right, without a formula: the exact variance over every batch of B distinct rows."""
+    from itertools import combinations
+
+    means = torch.stack([g[list(c)].mean(dim=0) for c in combinations(range(len(g)), batch_size)])
+    return means.var(dim=0, correction=0)
+
+
+def variance_finite_population(g, batch_size):
+    """Right, the survey-sampling form: S²/B · (1 − B/n) with the sample variance S²."""
+    n = len(g)
+    return g.var(dim=0) / batch_size * (1 - batch_size / n)
+
+
+WRONG = {
+    "gradient_variance": {
+        # the variance of the batch SUM, not of its mean
+        "variance of the sum": lambda g, B: (
+            B * g.var(dim=0, correction=0) * (len(g) - B) / (len(g) - 1)
+        ),
+    },
+}
+RIGHT["gradient_variance"] = {
+    "every batch": variance_by_enumeration,
+    "S²/B·(1 − B/n)": variance_finite_population,
+}
