@@ -378,7 +378,9 @@ def optimizers(**kw) -> Optimizers:
 class MomentumMap(Explorer):
     """The convergence speed over the (η, β) plane, and the path of the chosen pair.
 
-    In units of 1/L on the η axis the map depends on κ = L/μ alone. Moving η or β only
+    The curvatures are the smallest and largest eigenvalues λ_min and λ_max of the
+    quadratic's Hessian (``mu`` and ``L`` in the code; L here is not the loss). In units
+    of 1/λ_max on the η axis the map depends on κ = λ_max/λ_min alone. Moving η or β only
     redraws the point and the path over the cached map; moving a curvature
     redraws the whole figure.
     """
@@ -391,7 +393,7 @@ class MomentumMap(Explorer):
         controls = {
             "mu": _log_slider("smallest λ", 0.05, -2, 0),
             "L": _log_slider("largest λ", 1.0, -1, 1),
-            "lr": _slider("η·L", 1.0, 0.01, 3.99, 0.01),
+            "lr": _slider("η·λ_max", 1.0, 0.01, 3.99, 0.01),
             "beta": _slider("β", 0.5, 0.0, 0.99, 0.01),
         }
         fig, (self.ax, self.ax_path) = plot.figure(ncols=2, width=4.4, height=3.6)
@@ -429,7 +431,7 @@ class MomentumMap(Explorer):
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
         self.ax.grid(False)  # grid lines would cross the map
-        self.ax.set_xlabel("η·L  (η in units of 1/L; grey: diverges)")
+        self.ax.set_xlabel("η·λ_max  (η in units of 1/λ_max; grey: diverges)")
         self.ax.set_ylabel("β")
         self.ellipses = [
             self.ax_path.plot([], [], color="#9bb7d4", linewidth=0.8)[0] for _ in range(6)
@@ -445,7 +447,7 @@ class MomentumMap(Explorer):
         super().__init__(controls, fig, [self.point, self.path])
 
     def _draw_map(self, mu, L):
-        """The map for κ = L/μ: steps to converge, over (η·L, β)."""
+        """The map for κ = λ_max/λ_min (L/mu): steps to converge, over (η·λ_max, β)."""
         lrs, betas, rate = explore.momentum_grid(mu, L)
         steps = rates.steps_to_reduce(np.minimum(rate, 1.0), 1e-3)
         steps = np.where(np.isfinite(steps), np.minimum(steps, self.MAX_STEPS * 0.999), np.inf)
@@ -453,7 +455,7 @@ class MomentumMap(Explorer):
         self.mesh.set_extent((lrs[0] * L, lrs[-1] * L, betas[0], betas[-1]))
         best = rates.optimal_momentum(mu, L)
         self.best.set_data([best.lr * L], [best.beta])
-        self.kappa.set_text(f"κ = L/μ = {L / mu:.3g}")
+        self.kappa.set_text(f"κ = λ_max/λ_min = {L / mu:.3g}")
         t = np.linspace(0, 2 * np.pi, 120)
         for k, line in enumerate(self.ellipses, start=1):
             level = 0.5 * (k / 4) ** 2 * L  # level sets of ½(μ x₁² + L x₂²)
