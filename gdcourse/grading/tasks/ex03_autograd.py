@@ -36,6 +36,7 @@ def _loop(x, y, lr, steps, w0=0.0, b0=0.0, *, zero=True, reduce="mean", sign=1.0
             b -= sign * lr * (w.grad if b_grad == "w" else b.grad)
         if zero:
             w.grad.zero_()
+        if zero is True:  # zero="w": only w's gradient cleared
             b.grad.zero_()
     return [w.item(), b.item()]
 
@@ -74,6 +75,11 @@ NO_ZERO_HINT = (
     "update used the sum of all gradients so far. Call w.grad.zero_() and b.grad.zero_() "
     "after the update in every step."
 )
+ONLY_W_HINT = (
+    "your run matches the loop that clears only w.grad: b.grad then adds up the "
+    "gradients of all steps so far, so b's steps keep growing. Clear both gradients after "
+    "every update, w.grad.zero_() and b.grad.zero_()."
+)
 ZERO_TOO_EARLY = (
     "w.grad is None where you call zero_(): .grad is None until the first backward() "
     "fills it (and it stays None on a tensor that `w = w - …` made). Clear the gradients "
@@ -102,6 +108,7 @@ fit_line = Task(
     hidden=lambda rng: [_line_probe(rng) for _ in range(4)],
     detectors=(
         Detector("no zero_()", NO_ZERO_HINT, answer=lambda **p: _loop(**p, zero=False)),
+        Detector("only w.grad zeroed", ONLY_W_HINT, answer=lambda **p: _loop(**p, zero="w")),
         Detector(
             "sum instead of mean",
             "your run matches the summed squared error: each step was N times too large. "
@@ -193,6 +200,7 @@ fixed_loop = Task(
             "moving it. backward() adds to .grad, so clear both gradients after every update.",
             answer=lambda **p: _loop(**p, zero=False),
         ),
+        Detector("only w.grad zeroed", ONLY_W_HINT, answer=lambda **p: _loop(**p, zero="w")),
         Detector("not the leaf tensors", NOT_LEAF, error="not the leaf tensor"),
     ),
     hint="your (w, b) are not the expected ones: compare each line of your loop with "

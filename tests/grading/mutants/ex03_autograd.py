@@ -60,6 +60,19 @@ def fit_one_step_short(x, y, lr, steps):
     return w, b
 
 
+def only_w_zeroed(x, y, lr, steps, w0=0.0, b0=0.0):
+    """The review's case: w.grad cleared every step, b.grad never."""
+    w, b = parameters(w0, b0)
+    for _ in range(steps):
+        loss = torch.mean((w * x + b - y) ** 2)
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+    return w, b
+
+
 def update_outside_no_grad(x, y, lr, steps):
     w, b = parameters()
     for _ in range(steps):
@@ -165,6 +178,7 @@ def fixed_returns_floats(x, y, w0, b0, lr, steps):
 MUTANTS = {
     "fit_line": {
         "no zero_()": fit_no_zero,
+        "only w.grad zeroed": only_w_zeroed,
         "sum instead of mean": fit_sum,
         "sign error": fit_sign,
         "one step too few": fit_one_step_short,
@@ -179,6 +193,9 @@ MUTANTS = {
         "w = w - lr * w.grad inside no_grad()": rebind_inside_no_grad,
         "b moved by w's gradient": lambda *a: colleague(*a, zero_first=False, no_grad=True),
         "gradients never cleared": lambda *a: colleague(*a, no_grad=True, b_grad="b", zero=False),
+        "only w.grad zeroed": lambda x, y, w0, b0, lr, steps: only_w_zeroed(
+            x, y, lr, steps, w0, b0
+        ),
         "not the leaf tensors": fixed_returns_floats,
     },
 }
