@@ -173,7 +173,7 @@ def _range_test(X, y, w0, b0, lr_min, lr_max, steps, batch_size, *, kind="geomet
     return [losses, lrs[i] / divide]
 
 
-def _range_probe(rng):
+def _range_test_probe(rng):
     n_batches, batch_size, d = int(rng.integers(2, 5)), int(rng.choice([3, 4])), 2
     X = np.round(rng.uniform(-1.5, 1.5, (n_batches * batch_size, d)), 1)
     w_true = np.round(rng.uniform(-2, 2, d), 1)
@@ -225,7 +225,7 @@ range_test = Task(
             "batch_size": 3,
         },
     ),
-    hidden=lambda rng: [_range_probe(rng) for _ in range(3)],
+    hidden=lambda rng: [_range_test_probe(rng) for _ in range(3)],
     seconds=10.0,
     detectors=(
         _range_detector(
