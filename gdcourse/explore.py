@@ -577,7 +577,7 @@ def mlp_init(sizes=(64, 64, 10), *, seed: int = 0) -> list[np.ndarray]:
 def mlp_loss(params, X, y) -> float:
     """Mean cross-entropy of the ReLU network `params` ([W₁, b₁, W₂, b₂, ...], W of shape
     (outputs, inputs) as in torch) on (X, y): what nn.Sequential(Linear, ReLU, ..., Linear)
-    and cross_entropy compute. Introduced in lesson 11."""
+    and cross_entropy compute."""
     zero = [np.zeros_like(p, dtype=np.float64) for p in params]
     return float(slice_losses(params, [zero], np.zeros(1), X, y))
 
@@ -629,7 +629,7 @@ def slice_losses(base, directions, coefficients, X, y, *, chunk: int = 32) -> np
 def mlp_gradient(params, X, y) -> tuple[float, list[np.ndarray]]:
     """The mean cross-entropy of one ReLU network on (X, y) and its gradient, by backprop:
     what loss.backward() gives for nn.Sequential(Linear, ReLU, ..., Linear) and
-    cross_entropy. Introduced in lesson 11."""
+    cross_entropy (mlp_train's step)."""
     hs = [X]
     for i in range(0, len(params), 2):
         z = hs[-1] @ params[i].T + params[i + 1]
