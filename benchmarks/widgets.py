@@ -66,6 +66,10 @@ def main():
     print(f"worst_update_ms={worst:.1f}")
 
 
+# --- lesson 12: deep gradients
+SWEEPS["deep_gradients"] = ["depth", "init", "activation"]
+
+
 # --- lesson 11: loss landscapes
 SWEEPS["restarts"] = ["restarts", "spread", "lr"]
 

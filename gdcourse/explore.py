@@ -51,6 +51,11 @@ __all__ = [
     "restart_paths",
     "best_of_restarts",
     "mse_of_weights",
+    "DEEP_WIDTH",
+    "DEEP_ACTIVATIONS",
+    "DEEP_INITS",
+    "deep_layers",
+    "deep_statistics",
 ]
 
 # ------------------------------------------------------------------ learning rate, 1-D
@@ -527,6 +532,110 @@ def mse_of_weights(Xb, y, weights) -> np.ndarray:
     n = len(y)
     A, b, c = Xb.T @ Xb / n, Xb.T @ y / n, float(y @ y) / n
     return np.einsum("md,de,me->m", weights, A, weights) - 2.0 * weights @ b + c
+
+
+# --- lesson 12: deep gradients
+
+DEEP_WIDTH = 32
+"""The width of lesson 12's hidden blocks."""
+
+DEEP_ACTIVATIONS = ("tanh", "sigmoid", "ReLU")
+"""The activations the depth/initialisation explorer offers, as lesson 12 names them."""
+
+DEEP_INITS = {
+    "N(0, 0.01²): too small": lambda fan_in, fan_out: 0.01,
+    "default (nn.Linear)": None,
+    "Xavier": lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)),
+    "Kaiming": lambda fan_in, fan_out: np.sqrt(2.0 / fan_in),
+    "N(0, 1): too large": lambda fan_in, fan_out: 1.0,
+}
+"""Initialisations of the hidden blocks, smallest weights first, by name: the standard
+deviation of normal weights as a function of (fan_in, fan_out), with zero biases (as
+lesson 12's `Block` does), or None for what `nn.Linear` does by itself (weights and
+biases uniform on ±1/√fan_in)."""
+
+
+def _deep_phi(activation: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """φ(z) and φ′(z); ReLU′(0) is 0, as in torch."""
+    if activation == "tanh":
+        h = np.tanh(z)
+        return h, 1.0 - h * h
+    if activation == "sigmoid":
+        h = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z) without overflow in exp for large |z|
+        return h, h * (1.0 - h)
+    return np.maximum(z, 0.0), (z > 0).astype(z.dtype)
+
+
+def deep_layers(depth: int, init: str, *, width: int = DEEP_WIDTH, seed: int = 0, inputs: int = 5):
+    """The weights [(W, b), ...] of lesson 12's network, as float64 numpy arrays.
+
+    Built exactly as the lesson's `deep_net(act, init, seed=seed)` builds it, so that the
+    explorer at depth 20 shows the lesson's own networks: torch.manual_seed(seed), then
+    `depth` blocks nn.Linear(width, width) re-initialised by `init` (a key of DEEP_INITS:
+    normal weights and zero biases, or nn.Linear's own uniform ones), then the first
+    layer nn.Linear(inputs, width) and the last nn.Linear(width, 1). Torch's global
+    random state is restored afterwards. W has nn.Linear's shape (fan_out, fan_in).
+    """
+    import torch
+
+    depth = validate.count("depth", depth)
+    width = validate.count("width", width)
+    if init not in DEEP_INITS:
+        raise ValueError(f"init must be one of {list(DEEP_INITS)}, got {init!r}")
+    scale = DEEP_INITS[init]
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        blocks = []
+        for _ in range(depth):
+            linear = torch.nn.Linear(width, width, dtype=torch.float64)
+            if scale is not None:
+                linear.weight.normal_(0.0, scale(width, width))
+                linear.bias.zero_()
+            blocks.append(linear)
+        first = torch.nn.Linear(inputs, width, dtype=torch.float64)
+        last = torch.nn.Linear(width, 1, dtype=torch.float64)
+        return [(m.weight.numpy().copy(), m.bias.numpy().copy()) for m in (first, *blocks, last)]
+
+
+@lru_cache(maxsize=512)
+def deep_statistics(
+    depth: int, init: str, activation: str, *, width: int = DEEP_WIDTH, seed: int = 0
+):
+    """One forward and backward pass of the MSE loss of lesson 12's network on its batch
+    (data.regression5, n = 64, seed 0), by hand in float64; returns (spread, grad, loss).
+
+    spread[l-1]: how much block l's output h_l varies with the input, the standard
+    deviation over the 64 examples of each unit, root mean square over the units (a unit
+    that ignores the input, however large, adds nothing); grad[l-1]: ‖∂L/∂W_l‖ of block
+    l's weights, what an optimiser sees. Both for l = 1 … depth. Cached: the explorer asks
+    again whenever a slider comes back to a value. Introduced in lesson 12.
+    """
+    if activation not in DEEP_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(DEEP_ACTIVATIONS)}, got {activation!r}")
+    X, y = data.regression5(n=64, seed=0)
+    layers = deep_layers(depth, init, width=width, seed=seed, inputs=X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        W, b = layers[0]
+        h = X @ W.T + b
+        inputs, slopes = [], []
+        for W, b in layers[1:-1]:
+            inputs.append(h)
+            h, slope = _deep_phi(activation, h @ W.T + b)
+            slopes.append(slope)
+        outputs = inputs[1:] + [h]
+        W, b = layers[-1]
+        residual = (h @ W.T + b)[:, 0] - y
+        loss = float(np.mean(residual**2))
+        signal = (2.0 / len(y)) * residual[:, None] @ W  # ∂L/∂h_D
+        grad = np.empty(depth)
+        for l in range(depth - 1, -1, -1):
+            delta = signal * slopes[l]  # ∂L/∂z_l
+            grad[l] = np.linalg.norm(delta.T @ inputs[l])
+            signal = delta @ layers[l + 1][0]
+        spread = np.array([np.sqrt(np.mean(np.var(h, axis=0))) for h in outputs])
+    spread.setflags(write=False)
+    grad.setflags(write=False)
+    return spread, grad, loss
 
 
 # --- lesson 11: loss landscapes

@@ -42,6 +42,8 @@ __all__ = [
     "batch_size",
     "Restarts",
     "restarts",
+    "DeepGradients",
+    "deep_gradients",
     "EXPLORERS",
 ]
 
@@ -663,6 +665,85 @@ EXPLORERS = {
     "schedules": schedules,
     "batch_size": batch_size,
 }
+
+
+# --- lesson 12: deep gradients
+
+
+class DeepGradients(Explorer):
+    """Per-layer activation spread and weight-gradient norm of lesson 12's network.
+
+    One forward and backward pass (`explore.deep_statistics`) of Linear(5, 32), `depth`
+    hidden blocks Linear(32, 32) → activation initialised as chosen, then Linear(32, 1),
+    on lesson 12's batch of 64 examples. Both panels share one fixed log axis, so that
+    settings can be compared by eye; values beyond it are drawn on its edge and the
+    readout says so.
+    """
+
+    title = "Depth and initialisation explorer"
+    MAX_DEPTH = 30
+    LIMITS = (1e-40, 1e40)
+
+    def __init__(self):
+        controls = {
+            "depth": _slider("depth (blocks)", 20, 1, self.MAX_DEPTH, 1),
+            "init": _dropdown("initialisation", list(explore.DEEP_INITS), "Kaiming"),
+            "activation": _dropdown("activation", list(explore.DEEP_ACTIVATIONS), "ReLU"),
+        }
+        fig, (self.ax, self.ax_grad) = plot.figure(ncols=2, width=4.4, height=3.4)
+        style = dict(marker="o", markersize=3, linewidth=1.4)
+        (self.spread,) = self.ax.plot([], [], color=plot.color(0), **style)
+        (self.grad,) = self.ax_grad.plot([], [], color=plot.color(1), **style)
+        for ax in (self.ax, self.ax_grad):
+            ax.set_yscale("log")
+            ax.set_ylim(*self.LIMITS)
+            ax.set_xlim(0.5, self.MAX_DEPTH + 0.5)
+            ax.set_yticks([10.0**k for k in range(-40, 41, 10)])
+            ax.axhline(1.0, color="grey", linewidth=0.8, linestyle=":")
+            ax.set_xlabel("block l (1 = nearest the input)")
+        self.ax.set_ylabel("spread of h_l over the batch")
+        self.ax.set_title("forward: how much of the input gets through", fontsize="medium")
+        self.ax_grad.set_ylabel("‖∂L/∂W_l‖")
+        self.ax_grad.set_title("backward: each block's weight gradient", fontsize="medium")
+        super().__init__(controls, fig, [self.spread, self.grad])
+
+    def _update(self, v):
+        depth = int(v["depth"])
+        spread, grad, loss = explore.deep_statistics(depth, v["init"], v["activation"])
+        lo, hi = self.LIMITS
+        layers = np.arange(1, depth + 1)
+        with np.errstate(invalid="ignore"):
+            self.spread.set_data(layers, np.clip(spread, lo, hi))
+            self.grad.set_data(layers, np.clip(grad, lo, hi))
+        outside = (spread < lo) | (spread > hi) | (grad < lo) | (grad > hi) | ~np.isfinite(grad)
+        ratio = grad[0] / grad[-1]
+        if grad.max() < 1e-6:
+            verdict = "every block's gradient is tiny"
+        elif ratio < 1e-2:
+            verdict = "vanishing towards the input"
+        elif ratio > 1e2:
+            verdict = "exploding towards the input"
+        else:
+            verdict = "block 1 and the last block within 100× of each other"
+        edge = " (points off the chart sit on its edge)" if outside.any() else ""
+        self.say(
+            f"{depth} blocks, {v['activation']}, init {v['init']}: loss {loss:.3g}{edge}",
+            f"spread of h_l: {spread[0]:.1e} at block 1, {spread[-1]:.1e} at block {depth}",
+            f"‖∂L/∂W_l‖: {grad[0]:.1e} at block 1, {grad[-1]:.1e} at block {depth}, "
+            f"ratio {ratio:.0e}: {verdict}",
+        )
+        return "axes"
+
+
+def deep_gradients(**kw) -> DeepGradients:
+    """The depth/initialisation explorer: per-layer activation spread and gradient norm.
+
+    Introduced in lesson 12.
+    """
+    return DeepGradients(**kw)
+
+
+EXPLORERS["deep_gradients"] = deep_gradients
 
 
 # --- lesson 11: loss landscapes

@@ -293,6 +293,71 @@ def test_minibatch_gradients_reject_a_batch_larger_than_the_data():
         explore.minibatch_gradients(513)
 
 
+# --- lesson 12: deep gradients
+
+
+def _torch_statistics(depth, init, activation, seed=0):
+    """The same network in torch (nn.Linear layers holding deep_layers' weights), autograd."""
+    from gdcourse import data
+
+    act = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "ReLU": torch.nn.ReLU}[activation]
+    layers = []
+    for W, b in explore.deep_layers(depth, init, seed=seed):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.as_tensor(W))
+            linear.bias.copy_(torch.as_tensor(b))
+        layers.append(linear)
+    X, y = (torch.as_tensor(a) for a in data.regression5(n=64, seed=0))
+    h, outputs = layers[0](X), []
+    for linear in layers[1:-1]:
+        h = act()(linear(h))
+        outputs.append(h)
+    loss = torch.nn.functional.mse_loss(layers[-1](h)[:, 0], y)
+    loss.backward()
+    grad = [linear.weight.grad.norm().item() for linear in layers[1:-1]]
+    spread = [
+        out.detach().std(dim=0, unbiased=False).pow(2).mean().sqrt().item() for out in outputs
+    ]
+    return np.array(spread), np.array(grad), loss.item()
+
+
+@pytest.mark.parametrize("activation", explore.DEEP_ACTIVATIONS)
+@pytest.mark.parametrize("init", list(explore.DEEP_INITS))
+def test_deep_statistics_match_torch_autograd(init, activation):
+    spread, grad, loss = explore.deep_statistics(12, init, activation, seed=3)
+    t_spread, t_grad, t_loss = _torch_statistics(12, init, activation, seed=3)
+    assert loss == pytest.approx(t_loss, rel=1e-10)
+    np.testing.assert_allclose(grad, t_grad, rtol=1e-8)
+    # a sigmoid layer's outputs sit near 1/2, so a spread below ~1e-16 is round-off in both
+    np.testing.assert_allclose(spread, t_spread, rtol=1e-8, atol=1e-14)
+
+
+def test_deep_layers_initialise_as_named():
+    layers = explore.deep_layers(40, "Kaiming", seed=0)
+    hidden = np.concatenate([W.ravel() for W, _ in layers[1:-1]])
+    assert hidden.std() == pytest.approx(np.sqrt(2 / 32), rel=0.02)
+    assert all(not b.any() for _, b in layers[1:-1])  # zero biases, as lesson 12's Block
+    assert [W.shape for W, _ in (layers[0], layers[-1])] == [(32, 5), (1, 32)]
+    default = explore.deep_layers(40, "default (nn.Linear)", seed=0)
+    assert np.abs(np.concatenate([b for _, b in default[1:-1]])).max() <= 1 / np.sqrt(32)
+
+
+def test_deep_statistics_show_vanishing_and_exploding():
+    _, small, _ = explore.deep_statistics(20, "N(0, 0.01²): too small", "ReLU")
+    _, kaiming, _ = explore.deep_statistics(20, "Kaiming", "ReLU")
+    _, large, _ = explore.deep_statistics(20, "N(0, 1): too large", "tanh")
+    assert small.max() < 1e-20 < 1e-2 < kaiming.min()
+    assert large[0] / large[-1] > 1e4
+
+
+def test_deep_statistics_reject_unknown_names():
+    with pytest.raises(ValueError, match="init must be one of"):
+        explore.deep_statistics(3, "orthogonal", "tanh")
+    with pytest.raises(ValueError, match="activation must be one of"):
+        explore.deep_statistics(3, "Xavier", "gelu")
+
+
 # --- lesson 11: loss landscapes
 
 

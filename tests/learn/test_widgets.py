@@ -178,6 +178,26 @@ def output_png(cell) -> str:
     return cell.outputs[0].data["image/png"].strip()[:200]
 
 
+# --- lesson 12: deep gradients
+
+MOVES["deep_gradients"] = ("depth", 12)
+
+
+def test_deep_gradients_explorer_draws_deep_statistics():
+    e = widgets.deep_gradients()
+    e.controls["depth"].value = 25
+    e.controls["init"].value = "N(0, 0.01²): too small"
+    e.controls["activation"].value = "tanh"
+    spread, grad, _ = explore.deep_statistics(25, "N(0, 0.01²): too small", "tanh")
+    x, y = e.grad.get_data()
+    np.testing.assert_array_equal(x, np.arange(1, 26))
+    np.testing.assert_allclose(y, np.clip(grad, *e.LIMITS))
+    np.testing.assert_allclose(e.spread.get_data()[1], np.clip(spread, *e.LIMITS))
+    assert "every block&#x27;s gradient is tiny" in e.readout.value
+    e.controls["init"].value = "N(0, 1): too large"
+    assert "exploding towards the input" in e.readout.value
+
+
 # --- lesson 11: loss landscapes
 
 MOVES["restarts"] = ("restarts", 12)
