@@ -686,7 +686,7 @@ class DeepGradients(Explorer):
 
     def __init__(self):
         controls = {
-            "depth": _slider("depth (blocks)", 20, 1, self.MAX_DEPTH, 1),
+            "depth": _slider("depth", 20, 1, self.MAX_DEPTH, 1),
             "init": _dropdown("initialisation", list(explore.DEEP_INITS), "Kaiming"),
             "activation": _dropdown("activation", list(explore.DEEP_ACTIVATIONS), "ReLU"),
         }
