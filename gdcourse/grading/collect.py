@@ -41,6 +41,7 @@ __all__ = [
     "inputs_kept_list",
     "whole_batches",
     "network",
+    "held_out_run",
     "collect",
     "CappedWriter",
 ]
@@ -274,6 +275,146 @@ def network(layers, activation):
     return torch.nn.Sequential(*modules)
 
 
+# The capstone's training run (exercise 13, held_out_run): features in very different units,
+# so that a run without standardisation does not learn in the time given
+RUN_SIZES = (400, 150, 300)  # training, validation (both given), test (never given)
+RUN_SCALES = (1.0, 100.0, 0.01, 10.0, 1000.0)
+RUN_OFFSETS = (5.0, -300.0, 0.5, 40.0, 2000.0)
+# statistics codes in held_out_run's answer
+TRAIN_STATS, ALL_STATS, OWN_STATS, NO_STATS, OTHER_STATS = 0.0, 1.0, 2.0, 3.0, 4.0
+
+
+def run_data(seed):
+    """The capstone's splits: ((X, y) training, validation, test) as float32 tensors, from
+    gdcourse.data.regression5 with its features rescaled (RUN_SCALES, RUN_OFFSETS)."""
+    import torch
+
+    from .. import data
+
+    n_train, n_val, n_test = RUN_SIZES
+    X, y = data.regression5(n_train + n_val + n_test, noise=0.1, seed=seed)
+    X = torch.tensor(X * np.array(RUN_SCALES) + np.array(RUN_OFFSETS), dtype=torch.float32)
+    y = torch.tensor(y, dtype=torch.float32).unsqueeze(1)
+    cuts = (0, n_train, n_train + n_val, n_train + n_val + n_test)
+    return tuple((X[a:b], y[a:b]) for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def run_model(seed):
+    """The capstone's model, initialised from the seed: 5 → 32 → 1 with ReLU and dropout."""
+    import torch
+
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Dropout(0.1), torch.nn.Linear(32, 1)
+    )
+
+
+def _statistics(Z, X_val, X_train):
+    """Which statistics standardised the validation rows the model saw (Z) from X_val."""
+    both = np.concatenate([X_train, X_val])
+    candidates = [(NO_STATS, np.zeros(X_val.shape[1]), np.ones(X_val.shape[1]))]
+    for code, source in ((TRAIN_STATS, X_train), (ALL_STATS, both), (OWN_STATS, X_val)):
+        for ddof in (0, 1):  # np.std / torch's correction=0, or torch's default n − 1
+            candidates.append((code, source.mean(axis=0), source.std(axis=0, ddof=ddof)))
+    scale = 1.0 + float(np.max(np.abs(Z)))
+    for code, mean, std in candidates:
+        if np.max(np.abs(Z - (X_val - mean) / std)) <= 1e-4 * scale:
+            return code
+    return OTHER_STATS
+
+
+def held_out_run(f, seed):
+    """Run the learner's training function once and measure what only the run shows.
+
+    f(model, X_train, y_train, X_val, y_val) trains `model` and returns the validation loss
+    it measured. Hooks on the model's first layer see every forward pass (its mode, whether
+    gradients were on, the rows it saw) and every gradient; a global optimizer hook sees each
+    step. From the one forward pass over all the validation rows the learner's
+    standardisation is read (per feature, affine), and applied to the TEST rows the learner
+    never gets. Returns [test loss, returned loss, validation loss, training loss (the last
+    three of the trained model in eval mode), validation rows trained on (0/1), statistics
+    code, validation evaluated in training mode (0/1), gradients accumulated across steps
+    (0/1)]; None passes through for the judge to name.
+    """
+    import torch
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    (X_tr, y_tr), (X_val, y_val), (X_te, y_te) = run_data(seed)
+    model = run_model(seed)
+    first = model[0]
+    passes, last_grad, accumulated = [], [], []
+
+    def seen(module, inputs):
+        x = inputs[0]
+        passes.append((model.training, torch.is_grad_enabled(), x.detach().double().clone()))
+
+    def before_step(optimizer, args, kwargs):
+        if first.weight.grad is not None and last_grad:
+            accumulated.append(not torch.allclose(first.weight.grad, last_grad[-1]))
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model: more threads only wait for each other
+    hooks = [
+        first.register_forward_pre_hook(seen),
+        first.weight.register_hook(lambda g: last_grad.append(g.detach().clone())),
+        register_optimizer_step_pre_hook(before_step),
+    ]
+    try:
+        returned = f(model, X_tr.clone(), y_tr.clone(), X_val.clone(), y_val.clone())
+    finally:
+        for hook in hooks:
+            hook.remove()
+        torch.set_num_threads(threads)
+    if returned is None:
+        return None
+    returned = float(returned)
+    n_val = len(X_val)
+    evaluations = [p for p in passes if len(p[2]) == n_val]
+    if not evaluations and any(
+        len(x) == len(X_tr) and not (mode and grad) for mode, grad, x in passes
+    ):
+        raise ValueError(
+            f"you evaluated the model on the training rows only, never on the {n_val} "
+            "validation rows: evaluate it on the whole of X_val in one call"
+        )
+    if not evaluations:
+        raise ValueError(
+            f"no forward pass over all {n_val} validation rows at once: evaluate the model "
+            "on the whole of X_val in one call, under torch.no_grad()"
+        )
+    training = [p[2] for p in passes if p[1] and len(p[2]) != n_val]
+    if not training:
+        raise ValueError(
+            "the model you were given never trained: no forward pass with gradients "
+            "on the training rows (train `model` itself, do not build another one)"
+        )
+    in_training_mode, _, Z = evaluations[-1]
+    Xv, Xt = X_val.double().numpy(), X_tr.double().numpy()
+    Z = Z.numpy()
+    # the learner's standardisation, feature by feature: Z = a·X + c
+    a = ((Z - Z.mean(0)) * (Xv - Xv.mean(0))).sum(0) / ((Xv - Xv.mean(0)) ** 2).sum(0)
+    c = Z.mean(0) - a * Xv.mean(0)
+    val_rows = torch.tensor(a * Xv + c)
+    leaked = any(
+        torch.cdist(rows, val_rows, p=float("inf")).min() <= 1e-4 * (1 + rows.abs().max())
+        for rows in training
+    )
+    model.eval()
+    with torch.no_grad():
+
+        def loss(X, y):
+            inputs = torch.tensor(a * X.double().numpy() + c, dtype=torch.float32)
+            return float(torch.nn.functional.mse_loss(model(inputs), y))
+
+        losses = [loss(X_te, y_te), returned, loss(X_val, y_val), loss(X_tr, y_tr)]
+    return losses + [
+        float(leaked),
+        _statistics(Z, Xv, Xt),
+        float(in_training_mode),
+        float(any(accumulated)),
+    ]
+
+
 HELPERS = {
     "batch_pairs": batch_pairs,
     "leaf_tensors": leaf_tensors,
@@ -282,6 +423,7 @@ HELPERS = {
     "whole_batches": whole_batches,
     "one_number": one_number,
     "network": network,
+    "held_out_run": held_out_run,
 }
 
 

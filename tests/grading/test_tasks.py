@@ -168,3 +168,15 @@ def test_register_requires_two_detectors():
 
     with pytest.raises(ValueError, match="two misconception detectors"):
         tasks.register(replace(task, id="lonely", detectors=task.detectors[:1]))
+
+
+@pytest.mark.parametrize(
+    "task",
+    [t for t in TASKS if t.exercise[:2] in ("09", "10", "12", "13")],
+    ids=lambda t: t.id,
+)
+def test_the_fallback_hint_names_the_symptom_not_the_formula(task):
+    """A wrong answer no detector names hears what differs, not the answer (review POLISH)."""
+    assert task.hint.startswith("your "), task.hint
+    formula = ("·", "√", "η", "β", "cos(", "←", "min(", "//")  # what the old hints spelt out
+    assert not any(sign in task.hint for sign in formula), task.hint

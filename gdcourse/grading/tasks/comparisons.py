@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import judge
 
-__all__ = ["LOSS_RTOL", "line_loss", "matches_run_loss"]
+__all__ = ["LOSS_RTOL", "line_loss", "matches_run_loss", "HELD_OUT_LIMIT", "reaches_held_out"]
 
 LOSS_RTOL = 0.01  # accepted: a training loss within 1 % of the correct run's, either way
 
@@ -68,3 +68,58 @@ def _describe_run_loss(answer, probe, correct) -> list[str]:
 
 
 matches_run_loss.describe = _describe_run_loss
+
+
+# ---------------------------------------------------------------- the capstone's training run
+
+HELD_OUT_LIMIT = 0.15  # the test loss a run must reach (the reference: 0.015 to 0.075)
+# a mistake a run shows (a detector's prediction names it): the test on the run's answer
+RUN_MISTAKES = {
+    "returned the training loss": lambda r: _close(r[1], r[3]) and not _close(r[1], r[2]),
+    "trained on the validation rows": lambda r: r[4] == 1,
+    "statistics of all the data": lambda r: r[5] == 1,
+    "validation with its own statistics": lambda r: r[5] == 2,
+    "not standardised": lambda r: r[5] == 3,
+    "evaluated in training mode": lambda r: r[6] == 1,
+    "gradients accumulated": lambda r: r[7] == 1,
+}
+
+
+def _close(a, b) -> bool:
+    return abs(a - b) <= 1e-3 * max(1.0, abs(b))
+
+
+def _run(answer):
+    run = judge.as_array(answer)
+    if run is None or run.shape != (8,) or not np.all(np.isfinite(run[4:])):
+        return None
+    return run  # a loss may be NaN or infinite: a run that diverged
+
+
+def reaches_held_out(answer, expected, probe, correct) -> bool:
+    """The run (collect.held_out_run's answer) reaches the test loss correct[0], returns the
+    validation loss of the trained model, and shows none of RUN_MISTAKES; against a
+    detector's prediction (the name of a mistake) whether the run shows that mistake."""
+    run = _run(answer)
+    if run is None:
+        return False
+    if isinstance(expected, str):
+        return RUN_MISTAKES[expected](run)
+    clean = not any(mistake(run) for mistake in RUN_MISTAKES.values())
+    return clean and run[0] <= correct[0] and _close(run[1], run[2])
+
+
+def _describe_held_out(answer, probe, correct) -> list[str]:
+    run = _run(answer)
+    if run is None:
+        return [f"your run: {judge.short(answer)}"]
+    return [
+        f"your run: test loss {judge.short(float(run[0]))} (held-out rows you never saw), "
+        f"you returned {judge.short(float(run[1]))}, the trained model's validation loss "
+        f"is {judge.short(float(run[2]))} and its training loss {judge.short(float(run[3]))}",
+        f"needed: a test loss ≤ {judge.short(float(correct[0]))}, and the validation loss "
+        "of the trained model returned",
+    ]
+
+
+reaches_held_out.describe = _describe_held_out

@@ -1,5 +1,6 @@
 """Tasks of exercises/13_capstone.ipynb: standardising with training statistics, accuracy
-from logits, and the learning rate of a per-batch warmup-then-cosine schedule.
+from logits, the learning rate of a per-batch warmup-then-cosine schedule, and a whole
+training run judged on held-out rows.
 
 The oracles are torch itself: `Tensor.mean`/`Tensor.std(correction=0)`, `argmax` over
 the class dimension, and torch.optim.lr_scheduler's SequentialLR stepped once per batch.
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import Detector, Task, register
+from . import Detector, Task, comparisons, register
 
 EXERCISE = "13_capstone"
 
@@ -116,8 +117,9 @@ standardise = Task(
             centre=False,
         ),
     ),
-    hint="mean = train.mean(dim=0); std = train.std(dim=0, correction=0), with 1 where it "
-    "is 0; return ((train − mean) / std, (other − mean) / std).",
+    hint="your standardised sets differ from the expected ones on the probe shown: check "
+    "where each set's mean and standard deviation come from, and how the standard "
+    "deviation is computed.",
 )
 
 
@@ -213,14 +215,20 @@ accuracy = Task(
             "keepdim",
         ),
         Detector(
+            "mean of a bool tensor",
+            "(predictions == labels) is a tensor of bools, and torch cannot average bools: "
+            "turn the matches into numbers first, (predictions == labels).float().mean().",
+            error="could not infer output dtype",
+        ),
+        Detector(
             "argmax over the wrong dimension",
             "you took argmax over dim 0 (the examples), which gives one index per class: "
             "the class dimension is dim=1, logits.argmax(dim=1).",
             error="must match the size of tensor",
         ),
     ),
-    hint="predictions = logits.argmax(dim=1); accuracy = (predictions == labels) as floats, "
-    "averaged: a number between 0 and 1.",
+    hint="your accuracy differs from the expected one on the probe shown: count by hand "
+    "which rows' largest logit is at the true class, and compare.",
 )
 
 
@@ -341,8 +349,89 @@ warmup_cosine_lr = Task(
             "no restart",
         ),
     ),
-    hint="t = epoch · batches_per_epoch + batch, W and T the warmup and total updates; "
-    "η = base_lr · (0.1 + 0.9 t/W) for t < W, else base_lr · (1 + cos(π (t − W)/(T − W)))/2.",
+    hint="your rate differs from torch's SequentialLR on the probe shown: check the very "
+    "first batch, the first batch after the warmup and the last batch of the last epoch.",
 )
 
-register(standardise, accuracy, warmup_cosine_lr)
+
+# ---------------------------------------------------------------- train_and_validate
+
+# collect.held_out_run builds the data and the model from the seed, runs the learner's loop
+# with hooks on the model, and measures the trained model on test rows it never handed out
+RUN_FIELDS = 8
+
+
+def _held_out(seed):
+    """Oracle: the test loss a run must reach (the rest of the answer is measured, not
+    compared: see comparisons.reaches_held_out)."""
+    return [comparisons.HELD_OUT_LIMIT] + [0.0] * (RUN_FIELDS - 1)
+
+
+def _run_detector(name, hint):
+    return Detector(name, hint, answer=lambda seed: name)
+
+
+train_and_validate = Task(
+    id="train_and_validate",
+    exercise=EXERCISE,
+    title="a training run, judged on held-out data",
+    points=3,
+    call="held_out_run(f, seed)",
+    oracle=_held_out,
+    compare=comparisons.reaches_held_out,
+    public=({"seed": 0},),
+    hidden=lambda rng: [{"seed": int(rng.integers(1, 10**6))} for _ in range(2)],
+    seconds=20.0,
+    detectors=(
+        _run_detector(
+            "trained on the validation rows",
+            "your training passes saw the validation rows: train on X_train only. The "
+            "validation set measures how the model does on data it has not learnt from; "
+            "once it is trained on, its loss says nothing about new data.",
+        ),
+        _run_detector(
+            "statistics of all the data",
+            "you standardised with the mean and std of the training AND validation rows "
+            "together: take them from X_train alone and apply those same numbers to X_val "
+            "(at training time nothing else is known).",
+        ),
+        _run_detector(
+            "validation with its own statistics",
+            "you standardised X_val with its own mean and std: new data must go through "
+            "the same transformation as the training data, (X_val − train mean) / train std.",
+        ),
+        _run_detector(
+            "not standardised",
+            "the model saw the raw features, whose scales differ by a factor of 10⁵: "
+            "standardise each feature with the training set's mean and std first.",
+        ),
+        _run_detector(
+            "gradients accumulated",
+            "your gradients grow from step to step: backward() ADDS to .grad, so call "
+            "optimizer.zero_grad() before each backward().",
+        ),
+        _run_detector(
+            "evaluated in training mode",
+            "you measured the validation loss with the model in training mode, so dropout "
+            "was still switching units off: call model.eval() before evaluating (and "
+            "model.train() before training again).",
+        ),
+        _run_detector(
+            "returned the training loss",
+            "the loss you returned is the model's loss on the TRAINING rows: return the "
+            "loss on X_val, y_val, which the model was not trained on.",
+        ),
+        Detector(
+            "evaluated on the training set",
+            "your model never saw the validation rows: a loss measured on the training rows "
+            "says how well it memorised them, not how it does on new data. Evaluate "
+            "model(X_val standardised) against y_val, all of X_val in one forward pass.",
+            error="on the training rows only",
+        ),
+    ),
+    hint="your run did not reach the needed test loss, or returned another number than "
+    "the trained model's validation loss: look at your training loss epoch by epoch "
+    "first, then at what you return.",
+)
+
+register(standardise, accuracy, warmup_cosine_lr, train_and_validate)

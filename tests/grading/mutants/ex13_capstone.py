@@ -54,6 +54,10 @@ def accuracy_keepdim(logits, labels):
     return (logits.argmax(dim=1, keepdim=True) == labels).float().mean().item()
 
 
+def accuracy_bool_mean(logits, labels):
+    return (logits.argmax(dim=1) == labels).mean().item()
+
+
 def accuracy_wrong_dim(logits, labels):
     return (logits.argmax(dim=0) == labels).float().mean().item()
 
@@ -86,7 +90,67 @@ def lr_no_restart(epoch, batch, n, base_lr, warmup_epochs, epochs):
     return schedule(epoch * n + batch, base_lr, warmup_epochs * n, epochs * n, restart=False)
 
 
+def train(model, X_train, y_train, X_val, y_val, *, how="right", epochs=30):
+    """The capstone's training run, with one mistake (`how`)."""
+    if how == "raw":
+        mean, std = torch.zeros(X_train.shape[1]), torch.ones(X_train.shape[1])
+    elif how == "all":
+        both = torch.cat([X_train, X_val])
+        mean, std = both.mean(dim=0), both.std(dim=0)
+    else:
+        mean, std = X_train.mean(dim=0), X_train.std(dim=0)
+    A, B = (X_train - mean) / std, (X_val - mean) / std
+    if how == "own":
+        B = (X_val - X_val.mean(dim=0)) / X_val.std(dim=0)
+    targets = y_train
+    if how == "leak":
+        A, targets = torch.cat([A, B]), torch.cat([y_train, y_val])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(0 if how == "untrained" else epochs):
+        model.train()
+        for idx in torch.randperm(len(A), generator=generator).split(32):
+            if how != "no zero_grad":
+                optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(A[idx]), targets[idx]).backward()
+            optimizer.step()
+    if how != "no eval":
+        model.eval()
+    with torch.no_grad():
+        if how == "train loss only":
+            return torch.nn.functional.mse_loss(model(A), targets).item()
+        validation = torch.nn.functional.mse_loss(model(B), y_val).item()
+        if how in ("train loss", "train loss only"):
+            return torch.nn.functional.mse_loss(model(A), targets).item()
+        return validation
+
+
+def train_sgd_full_batch(model, X_train, y_train, X_val, y_val):
+    """A correct variant: full-batch SGD with momentum, population std, a loop of steps."""
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, correction=0)
+    A = (X_train - mean) / std
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    model.train()
+    for _ in range(400):
+        optimizer.zero_grad(set_to_none=False)
+        ((model(A) - y_train) ** 2).mean().backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        return float(((model((X_val - mean) / std) - y_val) ** 2).mean())
+
+
 MUTANTS = {
+    "train_and_validate": {
+        "trained on the validation rows": lambda *a: train(*a, how="leak"),
+        "statistics of all the data": lambda *a: train(*a, how="all"),
+        "validation with its own statistics": lambda *a: train(*a, how="own"),
+        "not standardised": lambda *a: train(*a, how="raw"),
+        "gradients accumulated": lambda *a: train(*a, how="no zero_grad"),
+        "evaluated in training mode": lambda *a: train(*a, how="no eval"),
+        "returned the training loss": lambda *a: train(*a, how="train loss"),
+        "evaluated on the training set": lambda *a: train(*a, how="train loss only"),
+    },
     "standardise": {
         "statistics of all the data": standardise_all_data,
         "each set with its own statistics": standardise_own_statistics,
@@ -99,6 +163,7 @@ MUTANTS = {
         "percent": accuracy_percent,
         "error rate": accuracy_error_rate,
         "argmax with keepdim=True": accuracy_keepdim,
+        "mean of a bool tensor": accuracy_bool_mean,
         "argmax over the wrong dimension": accuracy_wrong_dim,
     },
     "warmup_cosine_lr": {
@@ -127,4 +192,16 @@ def standardise_by_hand(train, other):
 
 
 # Correct answers written another way: each must pass the public and the hidden probes.
-RIGHT = {"standardise": {"np.std": standardise_numpy, "by hand": standardise_by_hand}}
+RIGHT = {
+    "standardise": {"np.std": standardise_numpy, "by hand": standardise_by_hand},
+    "train_and_validate": {"full-batch SGD with momentum": train_sgd_full_batch},
+}
+
+# Mistakes no detector names: each must still fail the check and the grading.
+WRONG = {
+    "train_and_validate": {
+        "no training": lambda *a: train(*a, how="untrained"),
+        "one epoch": lambda *a: train(*a, epochs=1),
+        "a hard-coded loss": lambda *a: 0.01,
+    },
+}
