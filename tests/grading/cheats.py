@@ -260,6 +260,35 @@ def exponential_schedule(t, base_lr, gamma):
     return _lr_after(t, base_lr, lambda opt: getattr(lr_scheduler, "ExponentialLR")(opt, gamma))
 """,
     },
+    "plateau_schedule": {
+        "torch.optim.lr_scheduler": """
+import torch
+from torch.optim.lr_scheduler import ReduceLROnPlateau as Plateau
+
+
+def plateau_schedule(losses, lr, factor, patience, min_lr):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    scheduler = Plateau(opt, factor=factor, patience=patience, min_lr=min_lr)
+    rates = []
+    for loss in losses:
+        scheduler.step(loss)
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+""",
+    },
+    "one_cycle_schedule": {
+        "torch.optim.lr_scheduler": _SCHEDULE
+        + """
+def one_cycle_schedule(t, max_lr, total_steps, pct_start, div_factor, final_div_factor):
+    def make(opt):
+        return lr_scheduler.OneCycleLR(
+            opt, max_lr, total_steps=total_steps, pct_start=pct_start, div_factor=div_factor,
+            final_div_factor=final_div_factor, cycle_momentum=False,
+        )
+
+    return _lr_after(t, max_lr, make)
+""",
+    },
     "warmup_cosine_lr": {
         "torch.optim.lr_scheduler": _SCHEDULE
         + """
@@ -301,6 +330,21 @@ def rmsprop_step(params, grad, v, lr, alpha, eps):
     return p.detach(), opt.state[p]["square_avg"]
 """,
     },
+    "adagrad_steps": {
+        "torch.optim": """
+import torch
+from torch import optim as o
+
+
+def adagrad_steps(params, grads, lr, lr_decay, eps, initial_accumulator_value):
+    p = params.clone().requires_grad_()
+    opt = o.Adagrad([p], lr, lr_decay, eps=eps, initial_accumulator_value=initial_accumulator_value)
+    for g in grads:
+        p.grad = g.clone()
+        opt.step()
+    return p.detach(), opt.state[p]["sum"]
+""",
+    },
     "global_grad_norm": {
         "clip_grad_norm_": _norm(
             "from torch.nn.utils import clip_grad_norm_ as c",
@@ -319,6 +363,21 @@ def rmsprop_step(params, grad, v, lr, alpha, eps):
             "import torch.nn.utils.clip_grad as cg",
             "    return float(cg.clip_grad_norm_(_params(grads), float('inf')))",
         ),
+    },
+    "init_std": {
+        "torch.nn.init": """
+import math
+
+from torch.nn.init import calculate_gain
+
+
+def init_std(shape, scheme, nonlinearity):
+    fan_out, fan_in = shape
+    gain = calculate_gain(nonlinearity)
+    if scheme == "xavier":
+        return gain * math.sqrt(2 / (fan_in + fan_out))
+    return gain / math.sqrt(fan_in)
+""",
     },
     "clip_by_global_norm": {
         "clip_grad_value_": _clip(
