@@ -99,7 +99,13 @@ def parser() -> argparse.ArgumentParser:
     )
 
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
-    hand_out.add_argument("target", metavar="DIR")
+    hand_out.add_argument("target", metavar="DIR", help="a new folder outside the course")
+    hand_out.add_argument(
+        "--exercises",
+        default=later,
+        metavar="LIST",
+        help="the exercises to hand out, e.g. 01,02 (default: all); run in the course folder",
+    )
 
     deck = commands.add_parser("slides", help="write an offline reveal.js deck per notebook")
     deck.add_argument("paths", nargs="+", metavar="NOTEBOOK")
