@@ -17,12 +17,13 @@ __all__ = ["check", "evaluate"]
 def evaluate(task_id: str, obj) -> judge.Verdict:
     """Judge `obj` on the public probes of a task and return the verdict.
 
-    A task that forbids an API (`Task.forbids`) fails when `obj`'s source uses it.
+    A task that forbids an API (`Task.ruled_out`: its own `forbids` and the course's
+    reference code) fails when `obj`'s source uses it.
     """
     task = tasks.get(task_id)
     probes = [dict(p) for p in task.public]
     answers = [collect(task.call, obj, p, task.seconds) for p in probes]
-    finding = forbidden.in_function(obj, task.forbids)
+    finding = forbidden.in_function(obj, task.ruled_out)
     return judge.judge(task, probes, answers, forbidden=finding.hint if finding else "")
 
 

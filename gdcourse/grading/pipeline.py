@@ -233,7 +233,7 @@ def judge_result(exercise: str, job_tasks: list[dict], result, cells=()) -> tupl
         message = "the grader received no usable result from the submission's process"
         return _failed_verdicts(exercise, ERROR, message), ""
     notebook = None
-    if any(tasks.get(t["id"]).forbids for t in job_tasks):
+    if any(tasks.get(t["id"]).ruled_out for t in job_tasks):
         notebook = forbidden.read_notebook(list(cells), child.code_of)
     verdicts = []
     for job_task in job_tasks:
@@ -249,7 +249,7 @@ def judge_result(exercise: str, job_tasks: list[dict], result, cells=()) -> tupl
             verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, message))
         else:
             answers_back = [_answer(item) for item in got]
-            finding = notebook and forbidden.in_notebook(notebook, task.id, task.forbids)
+            finding = notebook and forbidden.in_notebook(notebook, task.id, task.ruled_out)
             verdicts.append(
                 judge.judge(
                     task,
