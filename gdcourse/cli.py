@@ -5,7 +5,7 @@ when that command runs (so `gdcourse lessons` does not import torch):
 
   execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives
       -> gdcourse.authoring (maintainers)
-  grade, lms, similarity
+  grade, lms, similarity, dropbox
       -> gdcourse.grading (instructors)
 """
 
@@ -30,6 +30,7 @@ COMMANDS = {
     "grade": ("grading.pipeline", "main"),
     "lms": ("grading.lms", "main"),
     "similarity": ("grading.similarity", "main"),
+    "dropbox": ("grading.dropbox", "main"),
 }
 
 
@@ -97,6 +98,20 @@ def parser() -> argparse.ArgumentParser:
         default=later,
         help="ignore code found in more than this fraction of submissions",
     )
+
+    drop = commands.add_parser(
+        "dropbox",
+        help="collect submissions: hub drop folders (open, close, return) or a Canvas download",
+    )
+    drop.add_argument("action", choices=("open", "close", "return", "unpack"))
+    drop.add_argument(
+        "folder",
+        metavar="DIR",
+        help="the drop folder (open, close), a `grade --out` (return), the download (unpack)",
+    )
+    drop.add_argument("--students", default=later, help="logins, comma-separated")
+    drop.add_argument("--roster", default=later, help="a roster CSV (Canvas: SIS Login ID)")
+    drop.add_argument("--out", default=later, help="close, unpack: where submissions go")
 
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
     hand_out.add_argument("target", metavar="DIR", help="a new folder outside the course")
