@@ -315,6 +315,25 @@ def solution_cells(exercise: str) -> list[str]:
     ]
 
 
+def test_the_hand_out_knows_the_same_task_versions_as_the_course(handout):
+    """An exercise records the fingerprint of its tasks; the hand-out, built from the
+    published data, must compute the same one, or every notebook there would warn."""
+    from gdcourse.checks import installed_version
+
+    code = (
+        "import json, sys\nfrom gdcourse.checks import installed_version\n"
+        "from gdcourse.grading import tasks\n"
+        "print(json.dumps({e: installed_version(e) for e in tasks.exercises()}))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(handout)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=handout, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    there = json.loads(done.stdout.strip().splitlines()[-1])
+    assert there == {e: installed_version(e) for e in tasks.exercises()}
+
+
 @pytest.mark.parametrize("kernels", ["native", "sse"])
 def test_the_hand_out_checks_every_task_from_its_data(handout, kernels):
     """Solutions pass and mutants get their hints in the hand-out, also on other CPU kernels
