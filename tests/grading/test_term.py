@@ -305,3 +305,33 @@ def test_results_store_files_are_plain(term_folder):
     assert set(assignments) == {WEEK1, WEEK2}
     assert assignments[WEEK2]["late_penalty"] == "0.1/day"
     assert assignments[WEEK1]["late_penalty"] is None
+
+
+def test_the_chosen_submission_is_the_latest_unless_best_is_asked(tmp_path):
+    store = term.Store(tmp_path)
+
+    def entry(file, submitted, points):
+        return term.Entry("ada", WEEK1, file, submitted, file, file, "", points, MAX1)
+
+    store.add(entry("b.ipynb", "2026-12-03T10:00:00.000000+00:00", 5))
+    store.add(entry("a.ipynb", "2026-12-03T11:00:00.000000+00:00", 1))
+    assert store.chosen()[("ada", WEEK1)].file == "a.ipynb"  # later, though worse
+    store.assign(WEEK1, choose="best")
+    assert store.chosen()[("ada", WEEK1)].file == "b.ipynb"
+    store.save()
+    again = term.Store(tmp_path)  # kept in history.csv and assignments.json
+    assert again.chosen()[("ada", WEEK1)].file == "b.ipynb" and len(again.entries) == 2
+    chosen = [r["file"] for r in read_csv(tmp_path / "history.csv") if r["chosen"] == "yes"]
+    assert chosen == ["b.ipynb"]
+
+
+def test_a_mistake_is_named_by_its_detector_else_by_its_hint():
+    task = tasks.get("momentum_step")
+    detector = task.detectors[0]
+    row = gradebook.Row("ada", WEEK2, task.id, 0, task.points, "failed", detector.hint)
+    assert summary.mistake_of(row) == detector.name
+    hint = "not implemented yet: replace `raise NotImplementedError`."
+    blank_row = gradebook.Row("ada", WEEK2, task.id, 0, task.points, "failed", hint)
+    assert summary.mistake_of(blank_row) == "not implemented yet"
+    error = gradebook.Row("ada", WEEK2, task.id, 0, 2, "error", "x. NameError: name 'v' ...")
+    assert summary.mistake_of(error) == "error: NameError"
