@@ -100,6 +100,12 @@ UNKNOWN_EXERCISE = (
 )
 
 
+RESUBMIT = (
+    "open your exercise notebook in JupyterLab, check that your work is in it, save it "
+    "(File ▸ Save Notebook) and submit that .ipynb file again"
+)
+
+
 class Invalid(ValueError):
     """A submission that cannot be graded as a notebook; the message says why."""
 
@@ -274,7 +280,8 @@ def _read(submission: Submission, claim: str | None) -> Candidate:
     except Invalid as exc:
         if not str(exc).startswith("unknown exercise"):
             named = _exercise_from_name(submission.path) or claim or ""
-            return Candidate(submission, named, None, str(exc), False, mtime)
+            problem = f"{exc}: {RESUBMIT}."
+            return Candidate(submission, named, None, problem, False, mtime)
     if claim:
         _, cells = read_notebook(submission.path, claim)
         return Candidate(submission, claim, cells, "", True, mtime)
@@ -337,7 +344,8 @@ def plan(submission: Submission | Candidate, book: Gradebook, *, secret: bytes, 
     if saved is not None:
         return key, saved, True
     if not any(cell.strip() for cell in cells):
-        verdicts = _failed_verdicts(exercise, INVALID, "the notebook is empty")
+        message = f"the notebook is empty (no code in its cells): {RESUBMIT}."
+        verdicts = _failed_verdicts(exercise, INVALID, message)
         return key, _record(submission, exercise, verdicts, about=about), False
     job_tasks = [
         {

@@ -240,6 +240,7 @@ def test_unreadable_notebooks_are_invalid(batch, student, text):
     rows = batch["rows"][student]
     assert len(rows) == N_TASKS and set(statuses(batch, student)) == {"invalid"}
     assert text in rows[0]["feedback"]
+    assert "submit that .ipynb file again" in rows[0]["feedback"]  # what to do about it
 
 
 def test_unknown_exercise_gets_one_invalid_row(batch):
