@@ -3,7 +3,8 @@
 Each command calls a keyword-only `main(...)` of the module that owns it, imported only
 when that command runs (so `gdcourse lessons` does not import torch):
 
-  execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives
+  execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives,
+  points
       -> gdcourse.authoring (maintainers)
   grade, lms, similarity, dropbox
       -> gdcourse.grading (instructors)
@@ -27,6 +28,7 @@ COMMANDS = {
     "mark-slides": ("authoring.slides.marks", "marks_main"),
     "timings": ("authoring.timings", "main"),
     "objectives": ("authoring.timings", "objectives_main"),
+    "points": ("authoring.timings", "points_main"),
     "grade": ("grading.pipeline", "main"),
     "lms": ("grading.lms", "main"),
     "similarity": ("grading.similarity", "main"),
@@ -69,6 +71,29 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+    grade.add_argument(
+        "--exercise",
+        metavar="ID",
+        help="grade one assignment (e.g. 08_momentum): notebooks of other exercises are "
+        "reported and left out, and a notebook that names no exercise is graded as this one",
+    )
+    grade.add_argument(
+        "--deadline",
+        metavar="ISO-TIME",
+        help="flag work submitted (file modification time) after it in grades.csv's late "
+        "column, e.g. 2026-12-11T17:00+01:00 (no zone: this machine's local time)",
+    )
+    grade.add_argument(
+        "--late-penalty",
+        metavar="FRACTION",
+        help="points taken off late work: 0.25 (once) or 0.1/day (each day or part of one); "
+        "default: none",
+    )
+    grade.add_argument(
+        "--choose",
+        choices=("latest", "best"),
+        help="which of a student's submissions of an exercise counts (default: latest)",
+    )
     grade.add_argument(
         "--secret",
         metavar="FILE",
@@ -161,6 +186,9 @@ def parser() -> argparse.ArgumentParser:
     aims = commands.add_parser("objectives", help="print each lesson's learning objectives")
     aims.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
     aims.add_argument("--update", metavar="FILE", help="rewrite the objectives block of FILE")
+
+    table = commands.add_parser("points", help="print each exercise's tasks and points")
+    table.add_argument("--update", metavar="FILE", help="rewrite the points block of FILE")
 
     gradebook = commands.add_parser(
         "lms", help="turn totals.csv or grades.csv into a gradebook file an LMS imports"

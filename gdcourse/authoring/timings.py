@@ -4,7 +4,9 @@
 displayed formulas, its code cells and the seconds it takes to run in a fresh kernel,
 and prints a Markdown table; `gdcourse objectives` prints each lesson's learning
 objectives, read from its "After this lesson you will be able to" list. Both can
-rewrite their block of docs/instructor.md (`--update`), between marker comments. The
+rewrite their block of docs/instructor.md (`--update`), between marker comments, as can
+`gdcourse points`, the table of each exercise's tasks and points (the fixed maxima the
+grader totals against). The
 Markdown is read by `authoring.markdown` (words, formulas, list items), the same reader
 that the slide marks use.
 
@@ -38,6 +40,8 @@ __all__ = [
     "measure_notebook",
     "objectives",
     "objectives_main",
+    "points_main",
+    "points_markdown",
     "objectives_markdown",
     "replace_block",
     "table",
@@ -246,5 +250,31 @@ def objectives_main(*, paths=(), update=None) -> int:
         return 2
     if update:
         return _update_block(update, "objectives", text)
+    print(text, end="")
+    return 0
+
+
+def points_markdown() -> str:
+    """Each exercise's tasks and points, as a Markdown table for the instructor guide: the
+    fixed maxima that `gdcourse grade` totals against."""
+    from ..grading import tasks
+
+    lines = ["| exercise | tasks (points) | points |", "|---|---|---:|"]
+    total = 0
+    for exercise in tasks.exercises():
+        found = tasks.for_exercise(exercise)
+        points = sum(t.points for t in found)
+        total += points
+        listed = ", ".join(f"`{t.id}` ({t.points})" for t in found)
+        lines.append(f"| {exercise} | {listed} | {points} |")
+    lines.append(f"| **all exercises** | | {total} |")
+    return "\n".join(lines) + "\n"
+
+
+def points_main(*, update=None) -> int:
+    """The `gdcourse points` command: print (or write) the points table."""
+    text = points_markdown()
+    if update:
+        return _update_block(update, "points", text)
     print(text, end="")
     return 0
