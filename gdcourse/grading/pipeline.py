@@ -44,6 +44,7 @@ from . import child, collect, forbidden, gradebook, judge, sandbox, tasks, term
 from . import secret as secret_file
 from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
 from .gradebook import Gradebook, Record, rows_of
+from .tasks import published
 
 __all__ = [
     "Submission",
@@ -184,6 +185,22 @@ def read_notebook(path: Path, claim: str | None = None) -> tuple[str, list[str]]
     if exercise is None:
         raise Invalid(f"unknown exercise: {UNKNOWN_EXERCISE}")
     return exercise, cells
+
+
+def _version_drift(data: bytes, exercise: str) -> str:
+    """A sentence when the notebook was made for other tasks than the grader's (its
+    `gdcourse.tasks` fingerprint, written by build-exercises), else ""."""
+    try:
+        made_for = json.loads(data)["metadata"]["gdcourse"]["tasks"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    current = published.fingerprint(tasks.for_exercise(exercise))
+    if not isinstance(made_for, str) or made_for == current:
+        return ""
+    return (
+        f"This notebook was made for another version of {exercise}'s tasks ({made_for[:12]}) "
+        f"than the grader's ({current}); it was graded with the grader's."
+    )
 
 
 def _exercise_from_name(path: Path) -> str | None:
@@ -340,6 +357,8 @@ def plan(submission: Submission | Candidate, book: Gradebook, *, secret: bytes, 
             f"This notebook has no exercise id; your instructor graded it as {exercise}. "
             f"Next time, work in the exercise notebook from exercises/."
         )
+    drift = _version_drift(data, exercise)
+    about = " ".join(part for part in (about, drift) if part)
     saved = None if force else book.load(key)
     if saved is not None:
         return key, saved, True

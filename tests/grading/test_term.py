@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from gdcourse import cli
-from gdcourse.authoring import timings
+from gdcourse.authoring import release, timings
 from gdcourse.grading import gradebook, pipeline, summary, tasks, term
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +53,21 @@ def solution(exercise):
     return ROOT / "solutions" / f"{exercise}.ipynb"
 
 
+HANDOUT = {}  # the week's hand-out, built by the fixture: students start from its blanks
+
+
 def blank(exercise):
-    return ROOT / "exercises" / f"{exercise}.ipynb"
+    return HANDOUT["folder"] / "exercises" / f"{exercise}.ipynb"
+
+
+def older(exercise, base: Path) -> Path:
+    """The exercise as an earlier release handed it out: other task versions recorded."""
+    nb = nbformat.read(ROOT / "solutions" / f"{exercise}.ipynb", as_version=4)
+    nb.metadata["gdcourse"]["tasks"] = "0123456789ab"
+    path = base / "older" / f"{exercise}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +75,8 @@ def term_folder(tmp_path_factory):
     """Grade week 1, week 2 and a resubmission into one results folder; keep each step's
     summary and files."""
     base = tmp_path_factory.mktemp("term")
+    HANDOUT["folder"] = base / "handout"
+    release.release(HANDOUT["folder"], source=ROOT, exercises=f"{WEEK1},{WEEK2}")
     early = DEADLINE1 - timedelta(days=1)
     w1 = base / "week1"
     put(w1 / "ada" / f"{WEEK1}.ipynb", solution(WEEK1), early)
@@ -86,6 +101,7 @@ def term_folder(tmp_path_factory):
     put(w2 / "ada" / f"{WEEK2}.ipynb", solution(WEEK2), DEADLINE2 - timedelta(hours=1))
     put(w2 / "ben" / f"{WEEK2}.ipynb", solution(WEEK2), DEADLINE2 + timedelta(days=2.5))
     put(w2 / "kim" / f"{WEEK1}.ipynb", solution(WEEK1), DEADLINE2)  # last week's, again
+    put(w2 / "zed" / f"{WEEK2}.ipynb", older(WEEK2, base), DEADLINE2 - timedelta(hours=3))
     steps["week2"] = pipeline.grade(
         [w2],
         out,
@@ -209,7 +225,7 @@ def test_the_class_summary_counts_outcomes_and_names_common_mistakes(term_folder
     assert "not implemented yet (1)" in gd["common_mistakes"]
     final = {(r["exercise"], r["task"]): r for r in read_csv(term_folder["out"] / "summary.csv")}
     assert final[(WEEK1, "gd_step")]["passed"] == "5"  # after ben's resubmission
-    assert final[(WEEK2, "momentum_step")]["students"] == "2"
+    assert final[(WEEK2, "momentum_step")]["students"] == "3"  # ada, ben and zed
 
 
 def test_each_feedback_file_belongs_to_one_submission(term_folder):
@@ -225,7 +241,7 @@ def test_each_feedback_file_belongs_to_one_submission(term_folder):
 
 def test_the_canvas_export_takes_the_chosen_submissions(term_folder, tmp_path, capsys):
     roster = tmp_path / "export.csv"
-    people = ["ada", "ben", "gus", "ivy", "kim", "lee", "oli", "pat"]
+    people = ["ada", "ben", "gus", "ivy", "kim", "lee", "oli", "pat", "zed"]
     with roster.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section"])
@@ -335,3 +351,13 @@ def test_a_mistake_is_named_by_its_detector_else_by_its_hint():
     assert summary.mistake_of(blank_row) == "not implemented yet"
     error = gradebook.Row("ada", WEEK2, task.id, 0, 2, "error", "x. NameError: name 'v' ...")
     assert summary.mistake_of(error) == "error: NameError"
+
+
+def test_a_notebook_from_another_release_is_told_so(term_folder):
+    out = term_folder["out"]
+    zed = (out / "feedback" / "zed" / f"{WEEK2}.txt").read_text(encoding="utf-8")
+    assert "made for another version of 08_momentum's tasks (0123456789ab)" in zed
+    ada = (out / "feedback" / "ada" / f"{WEEK2}.txt").read_text(encoding="utf-8")
+    assert "another version" not in ada
+    ben = (out / "feedback" / "ben" / f"{WEEK1}.txt").read_text(encoding="utf-8")
+    assert "another version" not in ben  # the hand-out's blank: the same tasks as the grader's
