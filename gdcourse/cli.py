@@ -4,7 +4,7 @@ Each command calls a keyword-only `main(...)` of the module that owns it, import
 when that command runs (so `gdcourse lessons` does not import torch):
 
   execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives,
-  points
+  points, plan
       -> gdcourse.authoring (maintainers)
   grade, lms, similarity, dropbox
       -> gdcourse.grading (instructors)
@@ -29,6 +29,7 @@ COMMANDS = {
     "timings": ("authoring.timings", "main"),
     "objectives": ("authoring.timings", "objectives_main"),
     "points": ("authoring.timings", "points_main"),
+    "plan": ("authoring.timings", "plan_main"),
     "grade": ("grading.pipeline", "main"),
     "lms": ("grading.lms", "main"),
     "similarity": ("grading.similarity", "main"),
@@ -182,6 +183,18 @@ def parser() -> argparse.ArgumentParser:
         help="per code cell",
     )
     times.add_argument("--update", metavar="FILE", help="rewrite the timings block of FILE")
+
+    term_plan = commands.add_parser(
+        "plan", help="print the 10-week plan: lessons, lecture minutes, exercises, points"
+    )
+    term_plan.add_argument("paths", nargs="*", metavar="NOTEBOOK")
+    term_plan.add_argument(
+        "--minutes-per-point",
+        type=_positive,
+        default=later,
+        help="students' estimated minutes per exercise point (default 10)",
+    )
+    term_plan.add_argument("--update", metavar="FILE", help="rewrite the plan block of FILE")
 
     aims = commands.add_parser("objectives", help="print each lesson's learning objectives")
     aims.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
