@@ -66,5 +66,9 @@ def main():
     print(f"worst_update_ms={worst:.1f}")
 
 
+# --- lesson 11: loss landscapes
+SWEEPS["restarts"] = ["restarts", "spread", "lr"]
+
+
 if __name__ == "__main__":
     main()

@@ -36,6 +36,20 @@ __all__ = [
     "minibatch_gradients",
     "minibatch_spread",
     "sgd_losses",
+    "capstone_data",
+    "mlp_init",
+    "mlp_loss",
+    "slice_losses",
+    "mlp_gradient",
+    "mlp_train",
+    "filter_normalised_direction",
+    "RESTART_FUNCTION",
+    "MAX_RESTARTS",
+    "RESTART_TRIALS",
+    "restart_box",
+    "restart_runs",
+    "restart_paths",
+    "best_of_restarts",
     "mse_of_weights",
 ]
 
@@ -513,3 +527,255 @@ def mse_of_weights(Xb, y, weights) -> np.ndarray:
     n = len(y)
     A, b, c = Xb.T @ Xb / n, Xb.T @ y / n, float(y @ y) / n
     return np.einsum("md,de,me->m", weights, A, weights) - 2.0 * weights @ b + c
+
+
+# --- lesson 11: loss landscapes
+
+
+@lru_cache(maxsize=1)
+def capstone_data():
+    """Lesson 13's digits, split and standardised as the capstone does, in float64.
+
+    scikit-learn's 1797 handwritten digits (8 × 8 grey levels, 64 features), read from the
+    copy of `digits.csv.gz` that scikit-learn ships, with NumPy (importing scikit-learn
+    costs about a second, more than everything else lesson 11 does with the data). The
+    capstone's split: a permutation with seed 0, the first 360 images for testing, the
+    next 360 held out for validation, the other 1077 for training; every pixel
+    standardised with the training images' mean and standard deviation (1 where a pixel
+    is blank in all of them). Returns (X_train, y_train, X_val, y_val); cached.
+
+    Introduced in lesson 11.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the digits need scikit-learn installed (its data file)")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    table = np.loadtxt(path, delimiter=",")
+    X, y = table[:, :-1], table[:, -1].astype(np.int64)
+    order = np.random.default_rng(0).permutation(len(X))
+    val, train = order[360:720], order[720:]
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    std = np.where(std == 0, 1.0, std)
+    return (X[train] - mean) / std, y[train], (X[val] - mean) / std, y[val]
+
+
+def mlp_init(sizes=(64, 64, 10), *, seed: int = 0) -> list[np.ndarray]:
+    """Weights [W₁, b₁, W₂, b₂, ...] of a ReLU network with these layer sizes, drawn as
+    torch.nn.Linear draws them: every weight and bias uniform on ±1/√(inputs of the layer).
+    W has shape (outputs, inputs), as in torch. Introduced in lesson 11."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        bound = 1.0 / np.sqrt(n_in)
+        params += [rng.uniform(-bound, bound, (n_out, n_in)), rng.uniform(-bound, bound, n_out)]
+    return params
+
+
+def mlp_loss(params, X, y) -> float:
+    """Mean cross-entropy of the ReLU network `params` ([W₁, b₁, W₂, b₂, ...], W of shape
+    (outputs, inputs) as in torch) on (X, y): what nn.Sequential(Linear, ReLU, ..., Linear)
+    and cross_entropy compute."""
+    zero = [np.zeros_like(p, dtype=np.float64) for p in params]
+    return float(slice_losses(params, [zero], np.zeros(1), X, y))
+
+
+def slice_losses(base, directions, coefficients, X, y, *, chunk: int = 32) -> np.ndarray:
+    """The mean cross-entropy of the ReLU network base + Σₖ cₖ·directions[k] for every row
+    c of `coefficients` (shape (..., K), K directions): a loss along a line or over a
+    plane through weight space, in one vectorised pass.
+
+    The first layer's pre-activations are linear in c, X·(W + Σ cₖDₖ)ᵀ = X·Wᵀ + Σ cₖ X·Dₖᵀ,
+    so they cost K + 1 matrix products in all, not one per point; the later layers run
+    for `chunk` points at a time as batched matrix products. Returns an array of shape
+    (...). Introduced in lesson 11.
+    """
+    base = [np.asarray(p, dtype=np.float64) for p in base]
+    directions = [[np.asarray(p, dtype=np.float64) for p in d] for d in directions]
+    coefficients = np.asarray(coefficients, dtype=np.float64)
+    if coefficients.shape[-1:] != (len(directions),):
+        raise ValueError(
+            f"coefficients must end in an axis of {len(directions)} (one per direction), "
+            f"got shape {coefficients.shape}"
+        )
+    lead = coefficients.shape[:-1]
+    c = coefficients.reshape(-1, len(directions))
+    # first layer: the data times the base weights and times each direction, once
+    parts = [X @ base[0].T + base[1]] + [X @ d[0].T + d[1] for d in directions]
+    rows = np.arange(len(y))
+    out = np.empty(len(c))
+    for start in range(0, len(c), chunk):
+        cc = c[start : start + chunk]  # (m, K)
+        h = parts[0] + np.einsum(
+            "mk,knj->mnj", cc, np.array(parts[1:]).reshape(-1, *parts[0].shape)
+        )
+        for i in range(2, len(base), 2):
+            h = np.maximum(h, 0.0)
+            W = base[i] + np.einsum(
+                "mk,kij->mij", cc, np.array([d[i] for d in directions]).reshape(-1, *base[i].shape)
+            )
+            b = base[i + 1] + cc @ np.array([d[i + 1] for d in directions]).reshape(
+                -1, *base[i + 1].shape
+            )
+            h = h @ np.ascontiguousarray(W.swapaxes(-1, -2)) + b[:, None, :]
+        top = h.max(axis=-1, keepdims=True)
+        log_z = top[..., 0] + np.log(np.exp(h - top).sum(axis=-1))
+        out[start : start + chunk] = np.mean(log_z - h[:, rows, y], axis=-1)
+    return out.reshape(lead)
+
+
+def mlp_gradient(params, X, y) -> tuple[float, list[np.ndarray]]:
+    """The mean cross-entropy of one ReLU network on (X, y) and its gradient, by backprop:
+    what loss.backward() gives for nn.Sequential(Linear, ReLU, ..., Linear) and
+    cross_entropy (mlp_train's step)."""
+    hs = [X]
+    for i in range(0, len(params), 2):
+        z = hs[-1] @ params[i].T + params[i + 1]
+        hs.append(np.maximum(z, 0.0) if i + 2 < len(params) else z)
+    logits = hs.pop()
+    top = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - top)
+    softmax = e / e.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    loss = float(np.mean(np.log(e.sum(axis=1)) + top[:, 0] - logits[rows, y]))
+    delta = softmax
+    delta[rows, y] -= 1.0
+    delta /= len(y)
+    grads = [None] * len(params)
+    for i in range(len(params) - 2, -1, -2):
+        h = hs[i // 2]
+        grads[i], grads[i + 1] = delta.T @ h, delta.sum(axis=0)
+        if i > 0:
+            delta = (delta @ params[i]) * (h > 0)
+    return loss, grads
+
+
+def mlp_train(
+    params,
+    X,
+    y,
+    *,
+    lr: float,
+    momentum: float = 0.9,
+    batch_size: int = 32,
+    epochs: int = 1,
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """The network after `epochs` of mini-batch SGD with momentum (torch.optim.SGD's rule:
+    b ← βb + g, θ ← θ − ηb), batches from data.MiniBatches (reshuffled every epoch);
+    `params` is left alone. Introduced in lesson 11."""
+    lr = validate.positive("lr", lr)
+    momentum = validate.in_range("momentum", momentum, 0.0, 1.0)
+    params = [np.array(p, dtype=np.float64) for p in params]
+    buffers = [np.zeros_like(p) for p in params]
+    batches = data.MiniBatches(X, y, batch_size=batch_size, seed=seed)
+    for _ in range(validate.count("epochs", epochs)):
+        for xb, yb in batches:
+            _, grads = mlp_gradient(params, xb, yb)
+            for p, b, g in zip(params, buffers, grads, strict=True):
+                b *= momentum
+                b += g
+                p -= lr * b
+    return params
+
+
+def filter_normalised_direction(params, *, seed: int = 0) -> list[np.ndarray]:
+    """A random direction in weight space scaled like `params`, after Li et al. (2018).
+
+    Gaussian entries; then each row of each weight matrix (one neuron's incoming weights,
+    a filter in a convolutional net) is rescaled to the norm of the same row of the
+    weights, and the biases' part is zero, as in their plots. A step of 1 along it thus
+    changes every neuron by as much as its own size, which makes slices of networks with
+    different weight scales comparable. Introduced in lesson 11.
+    """
+    rng = np.random.default_rng(seed)
+    direction = []
+    for p in params:
+        p = np.asarray(p, dtype=np.float64)
+        if p.ndim < 2:
+            direction.append(np.zeros_like(p))
+            continue
+        d = rng.standard_normal(p.shape)
+        scale = np.linalg.norm(p, axis=-1, keepdims=True) / np.linalg.norm(
+            d, axis=-1, keepdims=True
+        )
+        direction.append(d * scale)
+    return direction
+
+
+# The restart explorer's function, its number of random starts per trial and of trials.
+RESTART_FUNCTION, MAX_RESTARTS, RESTART_TRIALS = "several_minima", 16, 64
+
+
+def restart_box(spread):
+    """The square the restart explorer draws starts from: within `spread` of the shallowest
+    minimum of several_minima in each coordinate, cut to the plotted square. Returns
+    (lo, hi), two 2-vectors."""
+    fn = test_function(RESTART_FUNCTION)
+    spread = validate.positive("spread", spread)
+    centre = max(fn.minima, key=lambda m: float(fn(m)))
+    bounds = np.array(fn.bounds)
+    return np.maximum(centre - spread, bounds[:, 0]), np.minimum(centre + spread, bounds[:, 1])
+
+
+@lru_cache(maxsize=64)
+def restart_runs(spread: float, lr: float, *, steps: int = 200, seed: int = 0):
+    """Random restarts of gradient descent on several_minima, all run at once.
+
+    RESTART_TRIALS trials of MAX_RESTARTS starts each, uniform in `restart_box(spread)`
+    (the same uniform numbers for every spread, so the starts move smoothly with the
+    slider), at most `steps` steps of plain gradient descent with step `lr` each; a run
+    whose step has fallen below 1e-9 is stopped there (its loss is then within about
+    1e-16 of the minimum's), which makes an update several times cheaper.
+    Returns (starts (2, trials, restarts), basin (trials, restarts): the index in
+    fn.minima of the minimum each run ends nearest to, losses (trials, restarts): its
+    final loss), read-only. Cached: an explorer asks again on every slider move.
+
+    Introduced in lesson 11.
+    """
+    fn = test_function(RESTART_FUNCTION)
+    lr = validate.positive("lr", lr)
+    lo, hi = restart_box(spread)
+    u = np.random.default_rng(seed).random((2, RESTART_TRIALS, MAX_RESTARTS))
+    starts = lo[:, None, None] + (hi - lo)[:, None, None] * u
+    points = starts.reshape(2, -1).copy()
+    active, moving = np.arange(points.shape[1]), points
+    for t in range(validate.count("steps", steps)):
+        step = lr * fn.gradient_formula(moving)
+        moving = moving - step
+        if t % 10 == 9:  # every 10 steps, put aside the runs that have stopped moving
+            points[:, active] = moving
+            still = np.abs(step).max(axis=0) > 1e-9
+            active, moving = active[still], moving[:, still]
+            if not active.size:
+                break
+    points[:, active] = moving
+    points = points.reshape(starts.shape)
+    minima = np.array(fn.minima)
+    distance = np.linalg.norm(points[None] - minima[:, :, None, None], axis=1)
+    basin, losses = distance.argmin(axis=0), fn.value(points)
+    for array in (starts, basin, losses):
+        array.setflags(write=False)  # cached: shared by every caller
+    return starts, basin, losses
+
+
+@lru_cache(maxsize=64)
+def restart_paths(spread: float, lr: float, *, steps: int = 60) -> np.ndarray:
+    """The first `steps` steps of the first trial's runs of `restart_runs(spread, lr)`, for
+    drawing: shape (steps + 1, 2, MAX_RESTARTS), the starts first; read-only, cached."""
+    fn = test_function(RESTART_FUNCTION)
+    starts = restart_runs(spread, lr)[0][:, 0, :]
+    path = [starts]
+    for _ in range(validate.count("steps", steps)):
+        path.append(path[-1] - lr * fn.gradient_formula(path[-1]))
+    path = np.array(path)
+    path.setflags(write=False)
+    return path
+
+
+def best_of_restarts(losses) -> np.ndarray:
+    """The lowest loss among the first k runs of each trial, for k = 1, 2, ...: what
+    keeping the best of k restarts finds. Shape (trials, restarts), like `losses`."""
+    return np.minimum.accumulate(np.asarray(losses, dtype=np.float64), axis=1)

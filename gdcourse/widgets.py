@@ -40,6 +40,8 @@ __all__ = [
     "schedules",
     "BatchSize",
     "batch_size",
+    "Restarts",
+    "restarts",
     "EXPLORERS",
 ]
 
@@ -376,7 +378,9 @@ def optimizers(**kw) -> Optimizers:
 class MomentumMap(Explorer):
     """The convergence speed over the (η, β) plane, and the path of the chosen pair.
 
-    In units of 1/L on the η axis the map depends on κ = L/μ alone. Moving η or β only
+    The curvatures are the smallest and largest eigenvalues λ_min and λ_max of the
+    quadratic's Hessian (``mu`` and ``L`` in the code; L here is not the loss). In units
+    of 1/λ_max on the η axis the map depends on κ = λ_max/λ_min alone. Moving η or β only
     redraws the point and the path over the cached map; moving a curvature
     redraws the whole figure.
     """
@@ -389,7 +393,7 @@ class MomentumMap(Explorer):
         controls = {
             "mu": _log_slider("smallest λ", 0.05, -2, 0),
             "L": _log_slider("largest λ", 1.0, -1, 1),
-            "lr": _slider("η·L", 1.0, 0.01, 3.99, 0.01),
+            "lr": _slider("η·λ_max", 1.0, 0.01, 3.99, 0.01),
             "beta": _slider("β", 0.5, 0.0, 0.99, 0.01),
         }
         fig, (self.ax, self.ax_path) = plot.figure(ncols=2, width=4.4, height=3.6)
@@ -427,7 +431,7 @@ class MomentumMap(Explorer):
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
         self.ax.grid(False)  # grid lines would cross the map
-        self.ax.set_xlabel("η·L  (η in units of 1/L; grey: diverges)")
+        self.ax.set_xlabel("η·λ_max  (η in units of 1/λ_max; grey: diverges)")
         self.ax.set_ylabel("β")
         self.ellipses = [
             self.ax_path.plot([], [], color="#9bb7d4", linewidth=0.8)[0] for _ in range(6)
@@ -443,7 +447,7 @@ class MomentumMap(Explorer):
         super().__init__(controls, fig, [self.point, self.path])
 
     def _draw_map(self, mu, L):
-        """The map for κ = L/μ: steps to converge, over (η·L, β)."""
+        """The map for κ = λ_max/λ_min (L/mu): steps to converge, over (η·λ_max, β)."""
         lrs, betas, rate = explore.momentum_grid(mu, L)
         steps = rates.steps_to_reduce(np.minimum(rate, 1.0), 1e-3)
         steps = np.where(np.isfinite(steps), np.minimum(steps, self.MAX_STEPS * 0.999), np.inf)
@@ -451,7 +455,7 @@ class MomentumMap(Explorer):
         self.mesh.set_extent((lrs[0] * L, lrs[-1] * L, betas[0], betas[-1]))
         best = rates.optimal_momentum(mu, L)
         self.best.set_data([best.lr * L], [best.beta])
-        self.kappa.set_text(f"κ = L/μ = {L / mu:.3g}")
+        self.kappa.set_text(f"κ = λ_max/λ_min = {L / mu:.3g}")
         t = np.linspace(0, 2 * np.pi, 120)
         for k, line in enumerate(self.ellipses, start=1):
             level = 0.5 * (k / 4) ** 2 * L  # level sets of ½(μ x₁² + L x₂²)
@@ -659,3 +663,117 @@ EXPLORERS = {
     "schedules": schedules,
     "batch_size": batch_size,
 }
+
+
+# --- lesson 11: loss landscapes
+
+
+class Restarts(Explorer):
+    """Random restarts of gradient descent on several_minima: where each start goes, and
+    the best loss found as the number of restarts grows.
+
+    The starts are uniform in a square around the shallowest minimum (`spread` in each
+    coordinate, cut to the plotted square); `explore.restart_runs` runs RESTART_TRIALS trials
+    of up to MAX_RESTARTS starts at once and is cached, so moving k costs only a redraw.
+    The left panel shows the first trial's k starts and their first 60 steps, in the
+    colour of the minimum each reaches; the right one the best loss found against k.
+    """
+
+    title = "Restart explorer"
+
+    def __init__(self):
+        from matplotlib.collections import LineCollection
+        from matplotlib.patches import Rectangle
+
+        fn = explore.test_function(explore.RESTART_FUNCTION)
+        self.fn, self.minima = fn, np.array(fn.minima)
+        self.levels = np.array([float(fn(m)) for m in fn.minima])
+        kmax = explore.MAX_RESTARTS
+        controls = {
+            "restarts": _slider("restarts k", 8, 1, kmax, 1),
+            "spread": _slider("spread", 1.5, 0.1, 3.5, 0.05),
+            "lr": _log_slider("η", 0.03, np.log10(0.02), np.log10(0.12)),
+        }
+        fig, (self.ax, self.ax_best) = plot.figure(ncols=2, width=4.4, height=3.6)
+        plot.contours(self.ax, fn, resolution=100, levels=15)
+        for i, m in enumerate(fn.minima):
+            self.ax.plot(*m, "*", color=plot.color(i), markeredgecolor="black", markersize=13)
+        self.box = Rectangle((0, 0), 1, 1, fill=False, edgecolor="black", linestyle="--")
+        self.ax.add_patch(self.box)
+        self.links = LineCollection([], linewidths=0.9, alpha=0.8)
+        self.ax.add_collection(self.links)
+        self.starts = self.ax.scatter([], [], s=22, edgecolors="black", linewidths=0.5, zorder=4)
+        self.ax.set_title(
+            "trial 1: each start, its path, in the colour of its minimum", fontsize="small"
+        )
+        ks = np.arange(1, kmax + 1)
+        for i, level in enumerate(self.levels):
+            self.ax_best.axhline(level, color=plot.color(i), linestyle=":", linewidth=1.2)
+            self.ax_best.text(kmax + 0.3, level, f"min {i}", va="center", fontsize="x-small")
+        (self.mean,) = self.ax_best.plot(
+            ks,
+            ks * 0.0,
+            "o-",
+            color="black",
+            markersize=3,
+            label=f"mean over {explore.RESTART_TRIALS} trials",
+        )
+        (self.first,) = self.ax_best.step(
+            ks, ks * 0.0, "--", where="post", color=plot.color(5), label="trial 1"
+        )
+        (self.now,) = self.ax_best.plot(
+            [], [], "s", color="#f4d35e", markeredgecolor="black", markersize=9
+        )
+        self.ax_best.set(
+            xlabel="restarts k",
+            ylabel="best final loss of the k runs",
+            xlim=(0.5, kmax + 2.5),
+            ylim=(self.levels.min() - 0.3, self.levels.max() + 0.5),
+            xticks=np.arange(2, kmax + 1, 2),
+        )
+        self.ax_best.legend(loc="center right", fontsize="x-small", framealpha=0.85)
+        animated = [self.box, self.links, self.starts, self.mean, self.first, self.now]
+        super().__init__(controls, fig, animated)
+
+    def _update(self, v):
+        k = int(v["restarts"])
+        starts, basin, losses = explore.restart_runs(v["spread"], v["lr"])
+        lo, hi = explore.restart_box(v["spread"])
+        self.box.set_bounds(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        mine = starts[:, 0, :k].T  # trial 1's first k starts, (k, 2)
+        colours = [plot.color(int(i)) for i in basin[0, :k]]
+        self.starts.set_offsets(mine)
+        self.starts.set_facecolors(colours)
+        paths = explore.restart_paths(v["spread"], v["lr"])[:, :, :k]  # (steps + 1, 2, k)
+        self.links.set_segments(list(paths.transpose(2, 0, 1)))
+        self.links.set_colors(colours)
+        best = explore.best_of_restarts(losses)
+        self.mean.set_ydata(best.mean(axis=0))
+        self.first.set_ydata(best[0])
+        self.now.set_data([k], [best[:, k - 1].mean()])
+        glob = int(np.argmin(self.levels))
+        found = basin == glob
+        p = found.mean()
+        share = found[:, :k].any(axis=1).mean()
+        counts = np.bincount(basin[0, :k], minlength=len(self.levels))
+        reached = ", ".join(f"{n} min {i}" for i, n in enumerate(counts) if n)
+        self.say(
+            f"k = {k} starts in the dashed square (spread {v['spread']:.2f}), η = {v['lr']:.3g}",
+            f"trial 1 reached {reached}; its best loss {best[0, k - 1]:+.3f} "
+            f"(global minimum {self.levels[glob]:+.3f})",
+            f"{len(basin)} trials: p = {p:.3f} per start; the best of k found the global minimum "
+            f"in {share:.0%}, 1 − (1 − p)^k = {1 - (1 - p) ** k:.0%}",
+        )
+        return "axes"
+
+
+def restarts(**kw) -> Restarts:
+    """The restart explorer: random restarts on several_minima, the basin each start
+    reaches and the best loss found against the number of restarts (Restarts).
+
+    Introduced in lesson 11.
+    """
+    return Restarts(**kw)
+
+
+EXPLORERS["restarts"] = restarts

@@ -35,10 +35,12 @@ __all__ = [
     "invoke",
     "HELPERS",
     "batch_pairs",
+    "one_number",
     "leaf_tensors",
     "inputs_kept",
     "inputs_kept_list",
     "whole_batches",
+    "network",
     "collect",
     "CappedWriter",
 ]
@@ -156,6 +158,22 @@ def batch_pairs(batches, n):
     return str(pairs)
 
 
+def one_number(answer):
+    """An answer that must be one number: a list, array or tensor of one raises a sentence.
+
+    None passes through for the judge to name.
+    """
+    shape = getattr(answer, "shape", None)
+    if shape is None and isinstance(answer, list | tuple):
+        shape = (len(answer),)
+    if shape is not None and len(shape) != 0:
+        raise ValueError(
+            f"return one number (a float), not a {type(answer).__name__} of shape "
+            f"{tuple(shape)}: e.g. float(value) or value.item()"
+        )
+    return answer
+
+
 def leaf_tensors(result, names=("w", "b")):
     """The returned tensors as floats, after checking they are the leaves that were trained.
 
@@ -236,12 +254,34 @@ def whole_batches(f, X, *args, k):
     return answer
 
 
+def network(layers, activation):
+    """A float64 nn.Sequential of Linear layers with the given [weight, bias] lists, and a
+    fresh `activation` ("sigmoid", "tanh" or "relu") between each two: the deep network a
+    task hands to the learner's function."""
+    import torch
+
+    kinds = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+    modules = []
+    for i, (weight, bias) in enumerate(layers):
+        w = torch.tensor(weight, dtype=torch.float64)
+        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(w)
+            linear.bias.copy_(torch.tensor(bias, dtype=torch.float64))
+        modules.append(linear)
+        if i < len(layers) - 1:
+            modules.append(kinds[activation]())
+    return torch.nn.Sequential(*modules)
+
+
 HELPERS = {
     "batch_pairs": batch_pairs,
     "leaf_tensors": leaf_tensors,
     "inputs_kept": inputs_kept,
     "inputs_kept_list": inputs_kept_list,
     "whole_batches": whole_batches,
+    "one_number": one_number,
+    "network": network,
 }
 
 

@@ -47,20 +47,40 @@ def _ragged(value) -> bool:
     )
 
 
-def same(answer, expected, rtol: float, atol: float) -> bool:
-    """Whether an answer equals the expected one: strings exactly, numbers within tolerance."""
+def same(answer, expected, rtol: float, atol: float, *, equal_nan: bool = False) -> bool:
+    """Whether an answer equals the expected one: strings exactly, numbers within tolerance.
+
+    A NaN or infinite answer is never the expected one; with `equal_nan` (a detector that
+    predicts the NaN of a known mistake) it equals a prediction with the same NaN and
+    infinities in the same places.
+    """
     if isinstance(expected, str) or isinstance(answer, str):
         return isinstance(answer, str) and answer.strip().lower() == str(expected).lower()
     if _ragged(expected):
         return (
             isinstance(answer, list)
             and len(answer) == len(expected)
-            and all(same(a, e, rtol, atol) for a, e in zip(answer, expected, strict=True))
+            and all(
+                same(a, e, rtol, atol, equal_nan=equal_nan)
+                for a, e in zip(answer, expected, strict=True)
+            )
         )
     a, e = as_array(answer), as_array(expected)
     if a is None or e is None or a.shape != e.shape:
         return False
+    if equal_nan:
+        return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
     return bool(np.all(np.isfinite(a)) and np.allclose(a, e, rtol=rtol, atol=atol))
+
+
+def _finite(value) -> bool:
+    """Whether plain data holds numbers only and all of them finite (strings count as finite)."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list) and as_array(value) is None:
+        return all(_finite(v) for v in value)
+    a = as_array(value)
+    return a is None or bool(np.all(np.isfinite(a)))
 
 
 def shape_problem(answer, expected) -> str | None:
@@ -202,18 +222,30 @@ def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "
                 f"got:      {shown_got}",
             ]
     problem = shape_problem(answers[i], expected[i])
-    if problem:
+    if problem and _finite(answers[i]):  # a NaN may be a known mistake's: detectors first
         return verdict(FAILED, f"{problem}.", details)
     for detector in task.detectors:
         if detector.answer is not None and _matches(task, detector, probes, answers, expected):
             return verdict(FAILED, detector.hint, details)
+    if problem:
+        return verdict(FAILED, f"{problem}.", details)
     return verdict(FAILED, task.hint or "not the expected answer.", details)
 
 
 def _matches(task, detector, probes, answers, expected) -> bool:
-    """A detector fires when every answer equals its mistaken answer (and that differs)."""
+    """A detector fires when every answer equals its mistaken answer (and that differs).
+
+    A mistake that produces NaN or infinity (a division by zero) is recognised by the
+    same non-finite values in the same places, so its hint can say where they come from.
+    """
     mistaken = [detector.answer(**p) for p in probes]
     cases = list(zip(answers, mistaken, expected, probes, strict=True))
     if all(task.accepts(m, e, p, e) for _, m, e, p in cases):
         return False  # the mistake is invisible on these probes
-    return all(task.accepts(a, m, p, e) for a, m, e, p in cases)
+
+    def explains(a, m, p, e):
+        if _finite(m):
+            return task.accepts(a, m, p, e)
+        return same(a, m, task.rtol, task.atol, equal_nan=True)
+
+    return all(explains(a, m, p, e) for a, m, e, p in cases)

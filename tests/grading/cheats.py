@@ -360,6 +360,36 @@ def rmsprop_step(params, grad, v, lr, alpha, eps):
     },
 }
 
+_BACKPROP = """
+import torch
+{imports}
+
+
+def backprop_by_hand(X, y, W1, b1, w2, b2):
+    params = [W1.clone(), b1.clone(), w2.clone(), torch.tensor(float(b2), dtype=torch.float64)]
+    for p in params:
+        p.requires_grad_(True)
+
+    def loss_of(W1, b1, w2, b2):
+        return torch.mean((torch.tanh(X @ W1.T + b1) @ w2 + b2 - y) ** 2)
+
+{body}
+"""
+
+CHEATS["backprop_by_hand"] = {
+    "torch.autograd": _BACKPROP.format(
+        imports="from torch import autograd",
+        body="    return autograd.grad(loss_of(*params), params)",
+    ),
+    "torch.func": _BACKPROP.format(
+        imports="from torch.func import grad",
+        body="    return grad(loss_of, argnums=(0, 1, 2, 3))(*(p.detach() for p in params))",
+    ),
+    "backward": _BACKPROP.format(
+        imports="",
+        body="    loss_of(*params).backward()\n    return [p.grad for p in params]",
+    ),
+}
 
 # Correct solutions that call the course's own reference code (`tasks.REFERENCE`), which
 # every task rules out: {task id: (the reference module it uses, the cell's source)}.

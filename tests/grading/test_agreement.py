@@ -98,3 +98,30 @@ def test_train_linear_says_which_loss_was_needed():
     text = checks.evaluate("train_linear", closed_form).render()
     assert "your loss:" in text and "needed: a loss between" in text, text
     assert "expected:" not in text
+
+
+# ------------------------------------------------------------------ review POLISH (01-08)
+
+
+def test_train_linear_names_the_row_shape_when_x_is_one_row():
+    """The review's learner passed x.unsqueeze(0), shape (1, N): the hint must not say (N,)."""
+
+    def one_row(x, y, w, b, lr, steps):
+        model = torch.nn.Linear(1, 1, dtype=torch.float64)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            torch.nn.MSELoss()(model(x.unsqueeze(0)), y.unsqueeze(0)).backward()
+            optimizer.step()
+        return model.weight.item(), model.bias.item()
+
+    verdict = checks.evaluate("train_linear", one_row)
+    named = next(d for d in tasks.get("train_linear").detectors if d.name == "x not a column")
+    assert verdict.hint == named.hint
+    assert "x.unsqueeze(0), which is one row" in verdict.hint and "(N,)" not in verdict.hint
+
+
+def test_exercise_02_fallback_hints_name_the_symptom_not_the_formula():
+    for task in tasks.for_exercise("02_worked_iterations"):
+        assert task.hint.startswith("your "), task.id
+        assert not any(part in task.hint for part in ("=", "XᵀX", "mean(", "2/")), task.id

@@ -291,3 +291,138 @@ def test_full_batch_sgd_is_gradient_descent_and_losses_are_the_mse():
 def test_minibatch_gradients_reject_a_batch_larger_than_the_data():
     with pytest.raises(ValueError, match="batch_size must be <= 512"):
         explore.minibatch_gradients(513)
+
+
+# --- lesson 11: loss landscapes
+
+
+def _torch_mlp(params):
+    """nn.Sequential(Linear, ReLU, Linear) in float64 holding these weights."""
+    W1, b1, W2, b2 = (torch.as_tensor(p) for p in params)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(W1.shape[1], W1.shape[0], dtype=torch.float64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(W2.shape[1], W2.shape[0], dtype=torch.float64),
+    )
+    with torch.no_grad():
+        for p, value in zip(model.parameters(), (W1, b1, W2, b2), strict=True):
+            p.copy_(value)
+    return model
+
+
+def test_capstone_data_is_lesson_13s_split_of_the_digits():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(0).permutation(len(digits.target))
+    val, train = order[360:720], order[720:]
+    mean, std = digits.data[train].mean(axis=0), digits.data[train].std(axis=0)
+    std[std == 0] = 1.0
+    X_train, y_train, X_val, y_val = explore.capstone_data()
+    np.testing.assert_allclose(X_train, (digits.data[train] - mean) / std, rtol=1e-12)
+    np.testing.assert_allclose(X_val, (digits.data[val] - mean) / std, rtol=1e-12)
+    np.testing.assert_array_equal(y_train, digits.target[train])
+    np.testing.assert_array_equal(y_val, digits.target[val])
+
+
+def test_mlp_loss_and_gradient_match_torch():
+    X, y, _, _ = explore.capstone_data()
+    params = explore.mlp_init(seed=3)
+    model = _torch_mlp(params)
+    loss = torch.nn.functional.cross_entropy(model(torch.as_tensor(X)), torch.as_tensor(y))
+    loss.backward()
+    assert explore.mlp_loss(params, X, y) == pytest.approx(loss.item(), rel=1e-12)
+    value, grads = explore.mlp_gradient(params, X, y)
+    assert value == pytest.approx(loss.item(), rel=1e-12)
+    for g, p in zip(grads, model.parameters(), strict=True):
+        np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-9, atol=1e-14)
+
+
+def test_mlp_init_draws_as_nn_linear():
+    W1, b1, W2, b2 = explore.mlp_init((64, 64, 10), seed=0)
+    assert [W1.shape, b1.shape, W2.shape, b2.shape] == [(64, 64), (64,), (10, 64), (10,)]
+    assert np.abs(np.concatenate([W1.ravel(), b1, W2.ravel(), b2])).max() <= 1 / 8
+    assert W1.std() == pytest.approx(1 / 8 / np.sqrt(3), rel=0.05)  # uniform on ±1/√64
+
+
+def test_mlp_train_is_torch_sgd_with_momentum():
+    X, y, _, _ = explore.capstone_data()
+    X, y = X[:100], y[:100]
+    start = explore.mlp_init(seed=1)
+    trained = explore.mlp_train(start, X, y, lr=0.05, momentum=0.9, batch_size=32, epochs=2)
+    model = _torch_mlp(start)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    batches = explore.data.MiniBatches(X, y, batch_size=32, seed=0)
+    for _ in range(2):  # the same batches: data.MiniBatches with the same seed
+        for xb, yb in batches:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(
+                model(torch.as_tensor(xb)), torch.as_tensor(yb)
+            ).backward()
+            opt.step()
+    for mine, theirs in zip(trained, model.parameters(), strict=True):
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert not np.array_equal(trained[0], start[0])  # and the start is left alone
+    np.testing.assert_array_equal(start[0], explore.mlp_init(seed=1)[0])
+
+
+def test_slice_losses_are_the_losses_of_the_weights_on_the_line_and_the_plane():
+    X, y, _, _ = explore.capstone_data()
+    X, y = X[:200], y[:200]
+    a, b = explore.mlp_init(seed=0), explore.mlp_init(seed=1)
+    line = [q - p for p, q in zip(a, b, strict=True)]
+    alphas = np.array([-0.5, 0.0, 0.3, 1.0, 1.5])
+    got = explore.slice_losses(a, [line], alphas[:, None], X, y, chunk=2)
+    for alpha, loss in zip(alphas, got, strict=True):
+        weights = [(1 - alpha) * p + alpha * q for p, q in zip(a, b, strict=True)]
+        assert loss == pytest.approx(explore.mlp_loss(weights, X, y), rel=1e-12)
+    d1, d2 = (explore.filter_normalised_direction(b, seed=s) for s in (1, 2))
+    grid = np.array([[[-1.0, 0.5], [0.0, 0.0]], [[0.25, -0.75], [1.0, 1.0]]])  # (2, 2, 2)
+    got = explore.slice_losses(b, [d1, d2], grid, X, y, chunk=3)
+    assert got.shape == (2, 2)
+    for (i, j), (s, t) in zip(np.ndindex(2, 2), grid.reshape(-1, 2), strict=True):
+        weights = [p + s * u + t * v for p, u, v in zip(b, d1, d2, strict=True)]
+        assert got[i, j] == pytest.approx(explore.mlp_loss(weights, X, y), rel=1e-12)
+    with pytest.raises(ValueError, match="one per direction"):
+        explore.slice_losses(b, [d1, d2], np.zeros((3, 1)), X, y)
+
+
+def test_filter_normalised_direction_matches_each_neurons_norm():
+    params = explore.mlp_init(seed=0)
+    d = explore.filter_normalised_direction(params, seed=5)
+    for p, u in zip(params, d, strict=True):
+        assert u.shape == p.shape
+        if p.ndim == 1:
+            assert not u.any()  # the biases are left where they are
+        else:
+            np.testing.assert_allclose(
+                np.linalg.norm(u, axis=1), np.linalg.norm(p, axis=1), rtol=1e-12
+            )
+            assert abs(np.corrcoef(u.ravel(), p.ravel())[0, 1]) < 0.1  # a random direction
+    again = explore.filter_normalised_direction(params, seed=5)
+    assert all(np.array_equal(u, v) for u, v in zip(d, again, strict=True))
+
+
+def test_restart_runs_end_where_torch_sgd_does():
+    fn = explore.test_function(explore.RESTART_FUNCTION)
+    starts, basin, losses = explore.restart_runs(3.5, 0.05)
+    lo, hi = explore.restart_box(3.5)
+    np.testing.assert_allclose(lo, [-2.2, -2.2])
+    np.testing.assert_allclose(hi, [2.2, 2.2])
+    assert starts.shape == (2, explore.RESTART_TRIALS, explore.MAX_RESTARTS)
+    for t, k in [(0, 0), (3, 7), (10, 15), (40, 2)]:
+        run = optim.run(fn, starts[:, t, k], optim.SGD(lr=0.05), 200)
+        nearest = np.argmin([np.linalg.norm(run.final - m) for m in fn.minima])
+        assert basin[t, k] == nearest
+        assert losses[t, k] == pytest.approx(run.losses[-1], abs=1e-12)
+    # a narrow box around the shallowest minimum never leaves its basin
+    _, narrow, _ = explore.restart_runs(0.3, 0.03)
+    shallowest = int(np.argmax([fn(m) for m in fn.minima]))
+    assert (narrow == shallowest).all()
+
+
+def test_best_of_restarts_is_the_lowest_loss_of_the_first_k():
+    losses = np.array([[3.0, 1.0, 2.0, 0.5], [0.0, 4.0, -1.0, 5.0]])
+    np.testing.assert_array_equal(
+        explore.best_of_restarts(losses), [[3.0, 1.0, 1.0, 0.5], [0.0, 0.0, -1.0, -1.0]]
+    )

@@ -176,3 +176,27 @@ def test_a_static_render_of_the_lesson_shows_each_explorer_as_a_png(path):
 
 def output_png(cell) -> str:
     return cell.outputs[0].data["image/png"].strip()[:200]
+
+
+# --- lesson 11: loss landscapes
+
+MOVES["restarts"] = ("restarts", 12)
+
+
+def test_restart_explorer_draws_the_restart_runs():
+    e = widgets.restarts()
+    e.controls["spread"].value = 3.5
+    e.controls["lr"].value = 0.05
+    e.controls["restarts"].value = 5
+    lr = e.controls["lr"].value
+    starts, basin, losses = explore.restart_runs(3.5, lr)
+    np.testing.assert_array_equal(e.starts.get_offsets(), starts[:, 0, :5].T)
+    assert len(e.links.get_segments()) == 5
+    best = explore.best_of_restarts(losses)
+    np.testing.assert_allclose(e.mean.get_ydata(), best.mean(axis=0))
+    np.testing.assert_allclose(e.first.get_ydata(), best[0])
+    glob = int(np.argmin(e.levels))
+    assert f"p = {np.mean(basin == glob):.3f} per start" in e.readout.value
+    # a narrow square around the shallowest minimum: no number of restarts finds the global one
+    e.controls["spread"].value = 0.3
+    assert "p = 0.000 per start" in e.readout.value and "global minimum in 0%" in e.readout.value

@@ -82,8 +82,9 @@ iterate = Task(
             answer=lambda **p: _iterate(**p, sequential=True),
         ),
     ),
-    hint="in each iteration: r = w·x + b − y; gw = 2·mean(r·x); gb = 2·mean(r); then "
-    "w −= lr·gw and b −= lr·gb.",
+    hint="your (w, b) after k iterations are not the expected ones, and none of the "
+    "usual slips explains them: run ONE iteration (k set to 1) and compare it with lesson 02's "
+    "first worked iteration, the residuals, the two gradients, then the update.",
 )
 
 
@@ -137,7 +138,9 @@ condition_number = Task(
             answer=lambda x: 1.0,
         ),
     ),
-    hint="X = column_stack([x, ones]); H = (2/N)·XᵀX; κ = largest / smallest eigenvalue.",
+    hint="your κ is not the Hessian's: print the 2 × 2 Hessian of the MSE in w and b "
+    "and its eigenvalues, and compare them with lesson 02's (one row of X per example, "
+    "with the bias's column).",
 )
 
 
@@ -150,7 +153,7 @@ max_stable_lr = Task(
     exercise=EXERCISE,
     title="the largest stable learning rate",
     points=1,
-    call="f(np.array(x))",
+    call="one_number(f(np.array(x)))",  # [0.29] hears "return a float" (collect.one_number)
     oracle=_max_lr,
     public=({"x": [1.0, 2.0]}, {"x": [0.0, 1.0, 3.0]}),
     hidden=lambda rng: [_x_probe(rng) for _ in range(4)],
@@ -173,8 +176,16 @@ max_stable_lr = Task(
             "(2/N)·XᵀX, with the factor 2.",
             answer=lambda x: 2 * _max_lr(x),
         ),
+        Detector(
+            "a list of one",
+            "return a float: your answer is a list, array or tensor holding one number "
+            "(e.g. from eigvalsh(H)[-1:] or a (1,)-shaped result); take float(...) of it.",
+            error="return one number (a float)",
+        ),
     ),
-    hint="η_max = 2 / λ_max, with λ_max the largest eigenvalue of H = (2/N)·XᵀX.",
+    hint="your η is not where gradient descent on this loss starts to diverge: check "
+    "it by running a few steps at 0.99 and 1.01 times your η (one should settle, the "
+    "other grow), then recheck which eigenvalue of which Hessian sets the limit.",
 )
 
 register(iterate, condition_number, max_stable_lr)

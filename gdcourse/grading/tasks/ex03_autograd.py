@@ -36,6 +36,7 @@ def _loop(x, y, lr, steps, w0=0.0, b0=0.0, *, zero=True, reduce="mean", sign=1.0
             b -= sign * lr * (w.grad if b_grad == "w" else b.grad)
         if zero:
             w.grad.zero_()
+        if zero is True:  # zero="w": only w's gradient cleared
             b.grad.zero_()
     return [w.item(), b.item()]
 
@@ -74,6 +75,11 @@ NO_ZERO_HINT = (
     "update used the sum of all gradients so far. Call w.grad.zero_() and b.grad.zero_() "
     "after the update in every step."
 )
+ONLY_W_HINT = (
+    "your run matches the loop that clears only w.grad: b.grad then adds up the "
+    "gradients of all steps so far, so b's steps keep growing. Clear both gradients after "
+    "every update, w.grad.zero_() and b.grad.zero_()."
+)
 ZERO_TOO_EARLY = (
     "w.grad is None where you call zero_(): .grad is None until the first backward() "
     "fills it (and it stays None on a tensor that `w = w - …` made). Clear the gradients "
@@ -102,6 +108,7 @@ fit_line = Task(
     hidden=lambda rng: [_line_probe(rng) for _ in range(4)],
     detectors=(
         Detector("no zero_()", NO_ZERO_HINT, answer=lambda **p: _loop(**p, zero=False)),
+        Detector("only w.grad zeroed", ONLY_W_HINT, answer=lambda **p: _loop(**p, zero="w")),
         Detector(
             "sum instead of mean",
             "your run matches the summed squared error: each step was N times too large. "
@@ -193,6 +200,7 @@ fixed_loop = Task(
             "moving it. backward() adds to .grad, so clear both gradients after every update.",
             answer=lambda **p: _loop(**p, zero=False),
         ),
+        Detector("only w.grad zeroed", ONLY_W_HINT, answer=lambda **p: _loop(**p, zero="w")),
         Detector("not the leaf tensors", NOT_LEAF, error="not the leaf tensor"),
     ),
     hint="your (w, b) are not the expected ones: compare each line of your loop with "
@@ -200,3 +208,135 @@ fixed_loop = Task(
 )
 
 register(fit_line, fixed_loop)
+
+
+# ---------------------------------------------------------------- backprop_by_hand
+
+# A two-layer network in nn.Linear's layout: Z = X @ W1ᵀ + b1, A = tanh(Z),
+# ŷ = A @ w2 + b2, L = mean((ŷ − y)²). The learner's chain rule is compared with autograd.
+NET = ("X", "y", "W1", "b1", "w2")
+NET_CALL = "f(" + ", ".join(f"torch.tensor({n}, dtype=torch.float64)" for n in NET) + ", b2)"
+
+
+def _backprop(X, y, W1, b1, w2, b2, *, mistake=None):
+    """Oracle: autograd's (dL/dW1, dL/db1, dL/dw2, dL/db2); a mutant's chain rule otherwise."""
+    import torch
+
+    t = {
+        k: torch.tensor(v, dtype=torch.float64)
+        for k, v in zip(NET, (X, y, W1, b1, w2), strict=True)
+    }
+    if mistake is None:
+        params = [t["W1"], t["b1"], t["w2"], torch.tensor(float(b2), dtype=torch.float64)]
+        for p in params:
+            p.requires_grad_(True)
+        A = torch.tanh(t["X"] @ params[0].T + params[1])
+        loss = torch.mean((A @ params[2] + params[3] - t["y"]) ** 2)
+        return [g.tolist() for g in torch.autograd.grad(loss, params)]
+    Z = t["X"] @ t["W1"].T + t["b1"]
+    A = torch.tanh(Z)
+    r = A @ t["w2"] + b2 - t["y"]
+    dy = 2 * r / (1 if mistake == "sum" else len(r))
+    dA = torch.outer(dy, t["w2"])
+    slope = {"no activation": 1.0, "tanh' of z": 1 - Z**2}.get(mistake, 1 - A**2)
+    dZ = dA * slope
+    dW1 = t["X"].T @ dZ if mistake == "transposed" else dZ.T @ t["X"]
+    return [dW1.tolist(), dZ.sum(0).tolist(), (A.T @ dy).tolist(), dy.sum().item()]
+
+
+def _net_probe(rng, n=None, d=None, h=None):
+    n = n or int(rng.integers(3, 7))
+    d = d or int(rng.integers(2, 4))
+    h = h or int(rng.integers(2, 4))
+    return {
+        "X": np.round(rng.uniform(-1.5, 1.5, (n, d)), 1).tolist(),
+        "y": np.round(rng.uniform(-1, 1, n), 1).tolist(),
+        "W1": np.round(rng.uniform(-1, 1, (h, d)), 1).tolist(),
+        "b1": np.round(rng.uniform(-0.5, 0.5, h), 1).tolist(),
+        "w2": np.round(rng.uniform(-1, 1, h), 1).tolist(),
+        "b2": float(np.round(rng.uniform(-0.5, 0.5), 1)),
+    }
+
+
+def _net_hidden(rng):
+    # the first two square (d = H), so a transposed dL/dW1 has the right shape there too
+    side = [int(rng.integers(2, 4)) for _ in range(2)]
+    return [_net_probe(rng, d=s, h=s) for s in side] + [_net_probe(rng) for _ in range(2)]
+
+
+def _backprop_detector(name, hint, mistake):
+    return Detector(name, hint, answer=lambda **p: _backprop(**p, mistake=mistake))
+
+
+backprop_by_hand = Task(
+    id="backprop_by_hand",
+    exercise=EXERCISE,
+    title="backpropagation by hand through two layers",
+    points=3,
+    forbids=("torch.autograd", "torch.func", "backward"),
+    call=NET_CALL,
+    oracle=_backprop,
+    public=(
+        {
+            "X": [[1.0, -0.5], [0.5, 2.0], [-1.0, 0.0]],
+            "y": [0.5, -1.0, 1.0],
+            "W1": [[0.5, -1.0], [1.5, 0.5]],
+            "b1": [0.1, -0.2],
+            "w2": [1.0, -0.5],
+            "b2": 0.3,
+        },
+        {
+            "X": [[0.5, 1.0, -1.0], [1.5, 0.0, 0.5], [-0.5, -1.0, 1.0], [1.0, 0.5, 0.0]],
+            "y": [1.0, 0.0, -0.5, 0.5],
+            "W1": [[0.2, -0.4, 0.6], [-0.8, 0.1, 0.3], [0.5, 0.5, -0.5]],
+            "b1": [0.0, 0.2, -0.1],
+            "w2": [0.7, -1.2, 0.4],
+            "b2": -0.1,
+        },
+        {
+            "X": [[1.0, 2.0], [-1.0, 0.5], [0.0, -1.5], [2.0, 1.0], [0.5, 0.5]],
+            "y": [1.0, -1.0, 0.5, 2.0, 0.0],
+            "W1": [[0.3, -0.6], [0.9, 0.2], [-0.4, 0.7]],
+            "b1": [0.1, 0.0, -0.3],
+            "w2": [0.8, -0.5, 1.1],
+            "b2": 0.2,
+        },
+    ),  # fmt: skip
+    hidden=_net_hidden,
+    rtol=1e-4,  # float32 is accepted (a few float32 roundings are within 1e-6 relative)
+    atol=1e-6,
+    # the first torch.func call imports torch._functorch: seconds on a slow machine
+    seconds=10.0,
+    detectors=(
+        _backprop_detector(
+            "activation derivative missing",
+            "your dL/dW1 and dL/db1 are off while dL/dw2 and dL/db2 are right: the signal "
+            "went back through tanh as if it were the identity. Multiply dL/dA element-wise "
+            "by tanh'(Z) = 1 − tanh(Z)² = 1 − A² before the first layer.",
+            "no activation",
+        ),
+        _backprop_detector(
+            "tanh' at the wrong point",
+            "your first-layer gradients use 1 − Z²: the derivative of tanh at Z is "
+            "1 − tanh(Z)², written with the layer's OUTPUT, 1 − A².",
+            "tanh' of z",
+        ),
+        _backprop_detector(
+            "transposed dL/dW1",
+            "your dL/dW1 is transposed: W1 has shape (H, d) like nn.Linear's weight, one "
+            "row per hidden unit, and so has its gradient: dL/dZᵀ @ X, not Xᵀ @ dL/dZ.",
+            "transposed",
+        ),
+        _backprop_detector(
+            "1/N of the mean forgotten",
+            "all your gradients are N times too large: the loss is the MEAN over the N "
+            "examples, so dL/dŷ = 2·(ŷ − y)/N.",
+            "sum",
+        ),
+    ),
+    hint="your gradients are not autograd's: go backward one node at a time, dL/dŷ, then "
+    "dL/dw2 and dL/db2, then dL/dA, dL/dZ, then dL/dW1 and dL/db1, and check each shape "
+    "against the tensor it is the gradient of.",
+)
+
+register(backprop_by_hand)

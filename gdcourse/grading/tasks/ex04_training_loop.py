@@ -35,7 +35,9 @@ def _train(x, y, w, b, lr, steps, *, zero_grad=True, step=True, column_target=Tr
     loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        if zero_grad:
+        if zero_grad == "weight":  # only the weight's gradient cleared
+            model.weight.grad = None
+        elif zero_grad:
             optimizer.zero_grad()
         with warnings.catch_warnings():  # the (N,) target's broadcasting warning
             warnings.simplefilter("ignore")
@@ -116,6 +118,13 @@ train_linear = Task(
             ".grad, so every step used the sum of all gradients so far. Clear the "
             "gradients at the start of every step.",
             answer=lambda **p: _train(**p, zero_grad=False),
+        ),
+        Detector(
+            "only the weight's gradient cleared",
+            "your run matches a loop that clears the weight's gradient but not the bias's: "
+            "the bias then steps with the sum of all its gradients so far. "
+            "optimizer.zero_grad() clears every parameter the optimizer holds.",
+            answer=lambda **p: _train(**p, zero_grad="weight"),
         ),
         Detector(
             "default learning rate",

@@ -269,3 +269,237 @@ minibatch_gradient = Task(
 )
 
 register(batch_slices, minibatch_gradient)
+
+
+# ---------------------------------------------------------------- gradient_variance
+
+# The gradient of a mini-batch is the mean of B per-example gradients drawn without
+# replacement (the first batch of a shuffled epoch). Its variance, per coordinate, is
+# σ²/B · (n − B)/(n − 1), σ² the population variance of the n per-example gradients:
+# 1/B as with replacement, times the finite-population correction, which is 0 at B = n.
+
+
+def _variance(g, batch_size, *, ddof=0, fpc=True, per_batch=True, root=False):
+    """Oracle (and its mutants): the variance of the mini-batch mean gradient, per coordinate.
+
+    ddof=1 takes the sample variance where the formula has the population one; fpc=False
+    leaves out (n − B)/(n − 1); per_batch=False leaves out the 1/B; root=True returns the
+    standard deviation.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    n, B = len(g), batch_size
+    var = g.var(axis=0, ddof=ddof)
+    if per_batch:
+        var = var / B
+    if fpc:
+        var = var * (n - B) / (n - 1)
+    return (np.sqrt(var) if root else var).tolist()
+
+
+def _variance_probe(rng):
+    n, d = int(rng.integers(4, 11)), int(rng.integers(1, 4))
+    return {
+        "g": np.round(rng.normal(0.5, 1.5, (n, d)), 1).tolist(),
+        "batch_size": int(rng.integers(2, n)),
+    }
+
+
+def _variance_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _variance(**p, **mistake))
+
+
+gradient_variance = Task(
+    id="gradient_variance",
+    exercise=EXERCISE,
+    title="the variance of the mini-batch gradient",
+    points=2,
+    call="f(torch.tensor(g, dtype=torch.float64), batch_size)",
+    oracle=_variance,
+    public=(
+        {
+            "g": [[1.0, -2.0], [3.0, 0.5], [-1.0, 1.0], [2.0, 2.5], [0.0, -1.0], [4.0, 0.0]],
+            "batch_size": 2,
+        },
+        {"g": [[0.5], [2.0], [-1.5], [3.0], [1.0]], "batch_size": 3},
+        {
+            "g": [[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5], [0.5, -2.0, 1.0], [2.0, 1.5, -1.0]],
+            "batch_size": 4,
+        },
+    ),  # fmt: skip
+    hidden=lambda rng: [_variance_probe(rng) for _ in range(4)],
+    detectors=(
+        _variance_detector(
+            "no finite-population correction",
+            "your variance is too large, and not 0 when B = n: that is σ²/B for B examples "
+            "drawn WITH replacement. A batch holds B different examples, which multiplies "
+            "the variance by (n − B)/(n − 1).",
+            fpc=False,
+        ),
+        _variance_detector(
+            "sample variance in the formula",
+            "your variance is n/(n − 1) times too large: σ² here is the variance of all n "
+            "per-example gradients, the population one (divide by n, torch.var(..., "
+            "correction=0)); the (n − 1) belongs to the correction factor only.",
+            ddof=1,
+        ),
+        _variance_detector(
+            "not divided by B",
+            "your variance does not shrink with B as it should: averaging B gradients "
+            "divides the variance by B (before the finite-population correction).",
+            per_batch=False,
+        ),
+        _variance_detector(
+            "standard deviation",
+            "you returned a standard deviation (the square root): the task asks for the variance.",
+            root=True,
+        ),
+    ),
+    hint="your variances are not the exact ones: compare them with a Monte-Carlo estimate "
+    "over many shuffles (the variance of the mean of the first B rows of g[torch.randperm(n)]), "
+    "and check the B = n case, where every batch is the whole data set.",
+)
+
+register(gradient_variance)
+
+
+# ---------------------------------------------------------------- train_minibatch
+
+# A real training loop judged on held-out data: mini-batch SGD on a linear model with
+# TensorDataset + DataLoader(shuffle=True, generator=torch.Generator().manual_seed(seed)).
+# The parameters after every epoch depend on the order the loader drew, so only the same
+# loop under the same generator reproduces them; the held-out loss is then measured.
+TRAIN_CALL = (
+    "f(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
+    "torch.tensor(X_val, dtype=torch.float64), torch.tensor(y_val, dtype=torch.float64), "
+    "torch.tensor(w0, dtype=torch.float64), b0, lr, epochs, batch_size, seed)"
+)
+
+
+def _train(X, y, X_val, y_val, w0, b0, lr, epochs, batch_size, seed, *, shuffle=True,
+           per_batch=True, zero=True, reduction="mean", reseed=False):  # fmt: skip
+    """Oracle (and its mutants): [[w…, b] after each epoch, held-out MSE at the end].
+
+    The mistakes: shuffle=False, per_batch=False (one step per epoch with the gradients of
+    all its batches summed), zero=False (no zero_grad), reduction="sum", reseed=True (a
+    new loader with a freshly seeded generator every epoch: the same order every epoch).
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64))
+
+    def loader():
+        generator = torch.Generator().manual_seed(seed)
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+    w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(float(b0), dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([w, b], lr=lr)
+    batches, trajectory = loader(), []
+    for _ in range(epochs):
+        if reseed:
+            batches = loader()
+        if not per_batch:
+            optimizer.zero_grad()
+        for xb, yb in batches:
+            if per_batch and zero:
+                optimizer.zero_grad()
+            r2 = (xb @ w + b - yb) ** 2
+            (r2.mean() if reduction == "mean" else r2.sum()).backward()
+            if per_batch:
+                optimizer.step()
+        if not per_batch:
+            optimizer.step()
+        trajectory.append([*w.tolist(), b.item()])
+    with torch.no_grad():
+        Xv, yv = torch.tensor(X_val, dtype=torch.float64), torch.tensor(y_val, dtype=torch.float64)
+        held_out = torch.mean((Xv @ w + b - yv) ** 2).item()
+    return [trajectory, held_out]
+
+
+def _regression(rng, n, w_true):
+    X = np.round(rng.uniform(-1.5, 1.5, (n, len(w_true))), 2)
+    return X.tolist(), np.round(X @ w_true + 0.3 + rng.normal(0, 0.2, n), 2).tolist()
+
+
+def _train_probe(rng):
+    d = int(rng.integers(1, 4))
+    w_true = np.round(rng.uniform(-2, 2, d), 1)
+    X, y = _regression(rng, int(rng.integers(10, 17)), w_true)
+    X_val, y_val = _regression(rng, 8, w_true)
+    return {"X": X, "y": y, "X_val": X_val, "y_val": y_val, "w0": [0.0] * d, "b0": 0.0,
+            "lr": float(rng.choice([0.02, 0.05])), "epochs": int(rng.integers(3, 6)),
+            "batch_size": int(rng.choice([3, 4])), "seed": int(rng.integers(1000))}  # fmt: skip
+
+
+def _train_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _train(**p, **mistake))
+
+
+def _public_train_probe(seed, d, lr, epochs, batch_size):
+    rng = np.random.default_rng(seed)
+    probe = _train_probe(rng)
+    w_true = np.linspace(1.5, -1.0, d)
+    X, y = _regression(rng, 12, w_true)
+    X_val, y_val = _regression(rng, 8, w_true)
+    return {**probe, "X": X, "y": y, "X_val": X_val, "y_val": y_val, "w0": [0.0] * d,
+            "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed}  # fmt: skip
+
+
+train_minibatch = Task(
+    id="train_minibatch",
+    exercise=EXERCISE,
+    title="mini-batch SGD with a DataLoader, judged on held-out data",
+    points=3,
+    call=TRAIN_CALL,
+    oracle=_train,
+    public=(
+        _public_train_probe(seed=0, d=2, lr=0.05, epochs=3, batch_size=4),
+        _public_train_probe(seed=7, d=1, lr=0.02, epochs=4, batch_size=5),
+    ),
+    hidden=lambda rng: [_train_probe(rng) for _ in range(3)],
+    rtol=1e-4,  # float32 is accepted: a few epochs of float32 steps stay within 1e-5
+    atol=1e-6,
+    # the learner's first torch.optim.SGD or DataLoader imports more of torch: seconds
+    seconds=15.0,
+    detectors=(
+        _train_detector(
+            "no shuffling",
+            "your run visits the examples in the same fixed order every epoch: that is "
+            "shuffle=False. Pass shuffle=True and the seeded generator to the DataLoader.",
+            shuffle=False,
+        ),
+        _train_detector(
+            "one step per epoch",
+            "your parameters moved once per epoch: the step belongs inside the loop over "
+            "batches. Each mini-batch gets its own zero_grad(), backward() and step().",
+            per_batch=False,
+        ),
+        _train_detector(
+            "no zero_grad",
+            "your run matches the loop without zero_grad(): backward() adds to .grad, so "
+            "each step used the sum of all the gradients so far. Clear the gradients "
+            "before every backward().",
+            zero=False,
+        ),
+        _train_detector(
+            "sum instead of mean",
+            "your steps are B times too large: the loss of a batch is the MEAN of its "
+            "squared errors, not their sum.",
+            reduction="sum",
+        ),
+        _train_detector(
+            "generator re-seeded every epoch",
+            "every epoch of your run visits the examples in the same shuffled order: the "
+            "loader (or its generator) is made anew, with the same seed, in every epoch. "
+            "Make the generator and the DataLoader once, before the epochs: each epoch "
+            "then draws a new order from it.",
+            reseed=True,
+        ),
+    ),
+    hint="your parameters after the epochs are not those of the stated loop: check that the "
+    "generator is seeded once, the DataLoader made once, that every batch gets zero_grad(), "
+    "backward() and step(), and that the held-out loss uses X_val and y_val.",
+)
+
+register(train_minibatch)

@@ -125,3 +125,146 @@ pick_lr = Task(
 
 
 register(lr_sweep, pick_lr)
+
+
+# ---------------------------------------------------------------- range_test
+
+RANGE_CALL = (
+    "f(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64), "
+    "torch.tensor(w0, dtype=torch.float64), b0, lr_min, lr_max, steps, batch_size)"
+)
+
+
+def _range_test(X, y, w0, b0, lr_min, lr_max, steps, batch_size, *, kind="geometric",
+                reset=False, after=False, pick="min", divide=10.0):  # fmt: skip
+    """Oracle (and its mutants): one run of the range test on the linear model X·w + b.
+
+    Step t uses η_t = the t-th of `steps` geometrically spaced rates and the batch of rows
+    [(t·B) mod n, (t·B) mod n + B); it records that batch's MSE before the update. The
+    mistakes: kind="linear" spacing, reset=True restarts from (w0, b0) at every step,
+    after=True records the loss after the update, pick="max" reads the largest loss,
+    divide=1 returns the rate at the minimum itself.
+    """
+    import torch
+
+    Xt = torch.tensor(X, dtype=torch.float64)
+    yt = torch.tensor(y, dtype=torch.float64)
+    lrs = _sweep(lr_min, lr_max, steps, kind=kind)
+    start = torch.tensor(w0, dtype=torch.float64), float(b0)
+    w = start[0].clone().requires_grad_(True)
+    b = torch.tensor(start[1], dtype=torch.float64, requires_grad=True)
+    losses = []
+    for t, lr in enumerate(lrs):
+        if reset:
+            with torch.no_grad():
+                w.copy_(start[0])
+                b.fill_(start[1])
+        rows = slice(t * batch_size % len(yt), t * batch_size % len(yt) + batch_size)
+        loss = torch.mean((Xt[rows] @ w + b - yt[rows]) ** 2)
+        w.grad = b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+            if after:
+                loss = torch.mean((Xt[rows] @ w + b - yt[rows]) ** 2)
+        losses.append(loss.item())
+    i = int(np.argmin(losses)) if pick == "min" else int(np.argmax(losses))
+    return [losses, lrs[i] / divide]
+
+
+def _range_test_probe(rng):
+    n_batches, batch_size, d = int(rng.integers(2, 5)), int(rng.choice([3, 4])), 2
+    X = np.round(rng.uniform(-1.5, 1.5, (n_batches * batch_size, d)), 1)
+    w_true = np.round(rng.uniform(-2, 2, d), 1)
+    return {
+        "X": X.tolist(),
+        "y": np.round(X @ w_true + 0.5 + rng.normal(0, 0.1, len(X)), 2).tolist(),
+        "w0": [0.0] * d,
+        "b0": 0.0,
+        "lr_min": float(rng.choice([1e-4, 1e-3])),
+        "lr_max": float(rng.choice([3.0, 4.0])),
+        "steps": int(rng.integers(12, 19)),
+        "batch_size": batch_size,
+    }
+
+
+def _range_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _range_test(**p, **mistake))
+
+
+RANGE_X = [[1.0, -0.5], [0.5, 1.5], [-1.0, 0.5], [1.5, 1.0], [-0.5, -1.5], [0.0, 1.0],
+           [1.0, 1.0], [-1.5, 0.5], [0.5, -1.0], [1.0, 0.0], [-1.0, -1.0], [0.5, 0.5]]  # fmt: skip
+
+range_test = Task(
+    id="range_test",
+    exercise=EXERCISE,
+    title="a learning-rate range test on a model",
+    points=3,
+    call=RANGE_CALL,
+    oracle=_range_test,
+    public=(
+        {
+            "X": RANGE_X,
+            "y": [2.6, -0.6, -1.9, 2.5, 2.9, -0.4, 1.4, -2.0, 2.4, 2.6, 0.4, 0.9],
+            "w0": [0.0, 0.0],
+            "b0": 0.0,
+            "lr_min": 1e-3,
+            "lr_max": 3.0,
+            "steps": 16,
+            "batch_size": 4,
+        },
+        {
+            "X": RANGE_X[:9],
+            "y": [1.0, 3.6, 0.4, 4.4, -1.6, 2.5, 3.0, 1.1, -0.6],
+            "w0": [0.5, -0.5],
+            "b0": 0.2,
+            "lr_min": 1e-4,
+            "lr_max": 4.0,
+            "steps": 14,
+            "batch_size": 3,
+        },
+    ),
+    hidden=lambda rng: [_range_test_probe(rng) for _ in range(3)],
+    seconds=10.0,
+    detectors=(
+        _range_detector(
+            "evenly spaced",
+            "your losses match a sweep with evenly spaced rates: then almost every step "
+            "uses a rate near lr_max. The range test multiplies η by the same factor each "
+            "step, geometrically from lr_min to lr_max.",
+            kind="linear",
+        ),
+        _range_detector(
+            "restarted every step",
+            "your losses match a test that restarts from (w0, b0) at every step: the range "
+            "test is ONE run, each step starting where the previous one stopped, so the "
+            "small early rates make progress the larger ones build on.",
+            reset=True,
+        ),
+        _range_detector(
+            "loss after the step",
+            "your losses are taken after each update: record the batch's loss from the "
+            "forward pass you call backward() on, before the step.",
+            after=True,
+        ),
+        _range_detector(
+            "the rate at the minimum itself",
+            "your losses are right, the suggested rate is not: at the lowest loss the run is "
+            "about to blow up. Suggest a tenth of the rate there.",
+            divide=1.0,
+        ),
+        _range_detector(
+            "read off the wrong end",
+            "your losses are right, the suggested rate is not: it comes from the LARGEST "
+            "loss, where the run exploded. The rule reads the rate at the lowest loss.",
+            pick="max",
+        ),
+    ),
+    hint="your recorded losses (or the suggestion) are not the range test's: check the "
+    "rates (lr_sweep's, one per step), which rows each step uses, that the run is never "
+    "restarted, and that each loss is recorded before its step.",
+)
+
+
+register(range_test)

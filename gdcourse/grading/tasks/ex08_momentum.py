@@ -210,9 +210,118 @@ ema_weights = Task(
             "with weight 1 = β⁰.",
             answer=lambda beta, k: _weights(beta, k, shift=1),
         ),
+        Detector(
+            "oldest first",
+            "your weights are in the reverse order: the list starts with the NEWEST "
+            "gradient g_t, whose weight is the largest, then g_(t−1), and so on.",
+            answer=lambda beta, k: _weights(beta, k)[::-1],
+        ),
     ),
     hint="unroll b_t = β·b_(t−1) + g_t: the gradient from j steps ago has weight β^j, "
     "for j = 0, …, k − 1.",
 )
 
 register(momentum_step, nesterov_step, ema_weights)
+
+
+# ---------------------------------------------------------------- convert_momentum
+
+# torch:    b_t = β·b_(t−1) + g_t,          θ_(t+1) = θ_t − η_t·b_t
+# dampened: m_t = β·m_(t−1) + (1 − β)·g_t,  θ_(t+1) = θ_t − α_t·m_t
+# velocity: v_t = μ_t·v_(t−1) − ε_t·g_t,     θ_(t+1) = θ_t + v_t
+# (all buffers start at 0). The same trajectory for every gradient sequence needs
+# m_t = (1 − β)·b_t, so α_t = η_t / (1 − β), and v_t = −η_t·b_t, so ε_t = η_t and
+# μ_t = β·η_t / η_(t−1): a constant μ = β is right only while η is constant.
+
+
+def _conversion(lrs, beta, *, damp=None, sign=1.0, ratio="now over before"):
+    """Oracle (and its mutants): [α_t], [ε_t], [μ_t] that reproduce torch's trajectory.
+
+    damp: the dampened learning rate α_t as a function of (η_t, β) (a mutant's mistake);
+    sign=-1 flips ε; ratio: how μ_t follows the schedule ("constant" ignores it,
+    "before over now" inverts it). μ_0 multiplies v_(−1) = 0 and is given as β.
+    """
+    eta = np.asarray(lrs, dtype=np.float64)
+    alpha = eta / (1 - beta) if damp is None else damp(eta, beta)
+    before = np.concatenate([eta[:1], eta[:-1]])
+    mu = {
+        "now over before": beta * eta / before,
+        "before over now": beta * before / eta,
+        "constant": np.full_like(eta, beta),
+    }[ratio]
+    return [alpha.tolist(), (sign * eta).tolist(), mu.tolist()]
+
+
+def _schedule_probe(rng):
+    t = int(rng.integers(4, 9))
+    base = float(rng.choice([0.05, 0.1, 0.2]))
+    kind = int(rng.integers(3))
+    if kind == 0:  # step decay at a random step
+        change = int(rng.integers(1, t))
+        lrs = [base if i < change else base * 0.1 for i in range(t)]
+    elif kind == 1:  # linear warm-up, then constant
+        warm = int(rng.integers(2, t))
+        lrs = [base * min(i + 1, warm) / warm for i in range(t)]
+    else:  # an exponential decay
+        gamma = float(rng.choice([0.5, 0.8, 0.9]))
+        lrs = [base * gamma**i for i in range(t)]
+    return {"lrs": [round(v, 8) for v in lrs], "beta": float(rng.choice([0.5, 0.8, 0.9]))}
+
+
+def _conversion_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _conversion(**p, **mistake))
+
+
+convert_momentum = Task(
+    id="convert_momentum",
+    exercise=EXERCISE,
+    title="the same run in the other two momentum conventions",
+    points=2,
+    call="f(list(lrs), beta)",
+    oracle=_conversion,
+    public=(
+        {"lrs": [0.1, 0.1, 0.1, 0.1], "beta": 0.9},
+        {"lrs": [0.1, 0.1, 0.1, 0.01, 0.01], "beta": 0.9},
+        {"lrs": [0.02, 0.04, 0.06, 0.08, 0.1], "beta": 0.5},
+    ),
+    hidden=lambda rng: [_schedule_probe(rng) for _ in range(4)],
+    detectors=(
+        _conversion_detector(
+            "(1−β) dropped",
+            "your dampened run takes steps (1 − β) times too small: its buffer m averages "
+            "the gradients with weights (1 − β)·β^j, so m = (1 − β)·b. Divide η_t by "
+            "(1 − β) to take torch's steps.",
+            damp=lambda eta, beta: eta,
+        ),
+        _conversion_detector(
+            "(1−β) multiplied",
+            "your dampened learning rates are scaled the wrong way: m = (1 − β)·b is "
+            "SMALLER than torch's buffer, so its learning rate must be LARGER, η_t / (1 − β).",
+            damp=lambda eta, beta: eta * (1 - beta),
+        ),
+        _conversion_detector(
+            "sign convention flipped",
+            "your velocity run goes uphill: in v = μ·v − ε·g, θ = θ + v the minus sign "
+            "is in the velocity, so ε_t is a positive learning rate.",
+            sign=-1.0,
+        ),
+        _conversion_detector(
+            "constant μ = β",
+            "your velocity run matches torch's only while η is constant: the velocity "
+            "carries the OLD learning rate inside it (v_(t−1) = −η_(t−1)·b_(t−1)), so when "
+            "η changes μ_t has to rescale it to the new one.",
+            ratio="constant",
+        ),
+        _conversion_detector(
+            "η applied at the wrong time",
+            "your μ_t rescales the velocity the wrong way: v_(t−1) holds η_(t−1), and it "
+            "must become η_t, so the ratio is new over old, η_t / η_(t−1).",
+            ratio="before over now",
+        ),
+    ),
+    hint="your hyper-parameters do not reproduce torch's trajectory: write θ_1 and θ_2 "
+    "for two steps with different η_0 and η_1 in all three conventions and match them "
+    "term by term (the check's expected lists show which of the three is off).",
+)
+
+register(convert_momentum)

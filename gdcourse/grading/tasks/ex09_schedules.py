@@ -81,7 +81,8 @@ step_schedule = Task(
             answer=lambda t, base_lr, step_size, gamma: base_lr * gamma * (t // step_size),
         ),
     ),
-    hint="η_t = base_lr · γ^(t // step_size).",
+    hint="your rate differs from StepLR's at the step shown: check at which steps it "
+    "drops (only every step_size steps) and by how much each drop multiplies it.",
 )
 
 
@@ -144,7 +145,8 @@ cosine_schedule = Task(
             answer=lambda t, **p: _cosine(t + 1, **p),
         ),
     ),
-    hint="η_t = η_min + (base_lr − η_min)·(1 + cos(π·t/T_max))/2.",
+    hint="your rate differs from CosineAnnealingLR's at the step shown: check t = 0 "
+    "(base_lr), t = T_max (eta_min) and the midpoint, halfway between the two.",
 )
 
 
@@ -209,8 +211,8 @@ warmup_schedule = Task(
             answer=lambda t, **p: _warmup(t + 1, **p),
         ),
     ),
-    hint="η_t = base_lr · (s + (1 − s) · min(t, warmup_steps) / warmup_steps), with "
-    "s = start_factor.",
+    hint="your rate differs from LinearLR's at the step shown: check t = 0 (the "
+    "starting rate), the steps of the warmup (equal rises) and t ≥ warmup_steps.",
 )
 
 
@@ -251,7 +253,273 @@ exponential_schedule = Task(
             answer=lambda t, base_lr, gamma: base_lr * (1 - (1 - gamma) * t),
         ),
     ),
-    hint="η_t = base_lr · γ^t.",
+    hint="your rate differs from ExponentialLR's at the step shown: check t = 0 and "
+    "what one step does to the rate.",
 )
 
-register(step_schedule, cosine_schedule, warmup_schedule, exponential_schedule)
+
+# ---------------------------------------------------------------- ReduceLROnPlateau
+
+THRESHOLD = 1e-4  # torch's default: relative, mode "min"
+
+
+def _plateau(losses, lr, factor, patience, min_lr):
+    """Oracle: torch's ReduceLROnPlateau, the rate in force after each scheduler.step(loss)."""
+    import torch
+    from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    scheduler = ReduceLROnPlateau(opt, factor=factor, patience=patience, min_lr=min_lr)
+    rates = []
+    for loss in losses:
+        opt.step()
+        scheduler.step(loss)
+        rates.append(float(opt.param_groups[0]["lr"]))
+    return rates
+
+
+def _plateau_mistake(losses, lr, factor, patience, min_lr, *, mistake):
+    """ReduceLROnPlateau written out, with one mistake put in."""
+    best = last = math.inf
+    bad, rates = 0, []
+    for loss in losses:
+        reference = last if mistake == "against last" else best
+        threshold = 0.0 if mistake == "no threshold" else THRESHOLD
+        if loss < reference * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+        last = loss
+        if bad >= patience if mistake == "off by one" else bad > patience:
+            floor = 0.0 if mistake == "no floor" else min_lr
+            new = max(lr * factor, floor)
+            if lr - new > 1e-8:
+                lr = new
+            if mistake != "no reset":
+                bad = 0
+        rates.append(lr)
+    return rates
+
+
+def _plateau_probe(rng, kind):
+    """kind: "plateau" (a long run of worse epochs after the best), "rebound" (a jump up,
+    then a slow fall that stays above the best), "tiny" (improvements below the 1e-4
+    threshold) or "mixed"; each tells some of the mistakes apart."""
+    patience = int(rng.integers(1, 4))
+    loss = float(rng.uniform(1.0, 3.0))
+    losses = []
+    for _ in range(int(rng.integers(1, 4))):  # a few real improvements first
+        loss *= float(rng.uniform(0.7, 0.95))
+        losses.append(round(loss, 6))
+    best, length = loss, 3 * (patience + 1) + 1
+    if kind == "plateau":
+        losses += [round(best * float(1 + rng.uniform(0.01, 0.2)), 6) for _ in range(length)]
+    elif kind == "rebound":
+        high = best * float(rng.uniform(1.5, 2.0))
+        losses += [round(best + (high - best) * 0.8**i, 6) for i in range(length)]
+    elif kind == "tiny":
+        losses += [round(best * (1 - 1e-5 * (i + 1)), 9) for i in range(length)]
+    else:
+        for _ in range(length):
+            loss = loss * float(rng.uniform(0.8, 1.2))
+            losses.append(round(loss, 6))
+    lr, factor = float(rng.choice([0.1, 0.05, 1.0])), float(rng.choice([0.1, 0.5]))
+    # the plateau's three cuts reach this floor at the second: where min_lr shows
+    floor = round(0.6 * lr * factor, 6) if kind == "plateau" else float(rng.choice([0.0, 0.001]))
+    return {"losses": losses, "lr": lr, "factor": factor, "patience": patience, "min_lr": floor}
+
+
+def _plateau_detector(name, hint, mistake):
+    return Detector(name, hint, answer=lambda **p: _plateau_mistake(**p, mistake=mistake))
+
+
+plateau_schedule = Task(
+    id="plateau_schedule",
+    exercise=EXERCISE,
+    title="reduce on plateau",
+    points=2,
+    forbids=("torch.optim.lr_scheduler",),
+    call="f(list(losses), lr, factor, patience, min_lr)",
+    oracle=_plateau,
+    public=(
+        {
+            "losses": [1.0, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86, 0.87, 0.88],
+            "lr": 0.1,
+            "factor": 0.5,
+            "patience": 2,
+            "min_lr": 0.0,
+        },
+        {
+            "losses": [1.0, 0.5, 0.9, 0.7, 0.6, 0.55, 0.52, 0.51, 0.505],
+            "lr": 0.1,
+            "factor": 0.5,
+            "patience": 2,
+            "min_lr": 0.0,
+        },
+        {
+            "losses": [1.0, 0.99995, 0.99992, 0.99991, 0.9999, 0.99995, 0.99991],
+            "lr": 0.01,
+            "factor": 0.1,
+            "patience": 1,
+            "min_lr": 0.0005,
+        },
+    ),
+    hidden=lambda rng: [
+        _plateau_probe(rng, kind) for kind in ("plateau", "rebound", "tiny", "mixed")
+    ],
+    detectors=(
+        _plateau_detector(
+            "patience off by one",
+            "your rate drops one epoch too early: with patience p the rate is cut only when "
+            "MORE than p epochs in a row did not improve (the (p + 1)-th bad epoch).",
+            "off by one",
+        ),
+        _plateau_detector(
+            "counter not reset",
+            "after a cut your rate keeps dropping every epoch: a reduction starts the count "
+            "of bad epochs again from 0, so the next cut needs another p + 1 bad epochs.",
+            "no reset",
+        ),
+        _plateau_detector(
+            "compared with the last loss",
+            "you compared each loss with the previous epoch's: an epoch improves only when "
+            "its loss is below the BEST loss so far (by the relative threshold), so a loss "
+            "that falls back after a jump up is still a bad epoch.",
+            "against last",
+        ),
+        _plateau_detector(
+            "threshold ignored",
+            "you counted a tiny improvement as progress: torch's default threshold is "
+            "relative, an epoch improves only when loss < best · (1 − 1e-4).",
+            "no threshold",
+        ),
+        _plateau_detector(
+            "min_lr ignored",
+            "your rate falls below min_lr: each cut is new = max(lr · factor, min_lr).",
+            "no floor",
+        ),
+    ),
+    hint="your rates differ from ReduceLROnPlateau's at the epoch shown: check at which "
+    "epoch the first cut comes, and when the next one does.",
+)
+
+
+# ---------------------------------------------------------------- OneCycleLR
+
+
+def _one_cycle(t, max_lr, total_steps, pct_start, div_factor, final_div_factor):
+    """Oracle: torch's OneCycleLR (cosine annealing, two phases) after t steps."""
+    from torch.optim.lr_scheduler import OneCycleLR
+
+    def make(opt):
+        return OneCycleLR(
+            opt,
+            max_lr=max_lr,
+            total_steps=total_steps,
+            pct_start=pct_start,
+            div_factor=div_factor,
+            final_div_factor=final_div_factor,
+            cycle_momentum=False,
+        )
+
+    return _torch_lr(make, t, max_lr)
+
+
+def _one_cycle_formula(
+    t,
+    max_lr,
+    total_steps,
+    pct_start,
+    div_factor,
+    final_div_factor,
+    *,
+    linear=False,
+    final=True,
+    peak_shift=-1,
+):
+    """The closed form, or one of its mistakes (peak_shift=0: the peak one step late)."""
+    initial = max_lr / div_factor
+    low = initial / final_div_factor if final else initial
+    peak = pct_start * total_steps + peak_shift
+    if t <= peak:
+        start, end, pct = initial, max_lr, t / peak
+    else:
+        start, end, pct = max_lr, low, (t - peak) / (total_steps - 1 - peak)
+    if linear:
+        return start + (end - start) * pct
+    return end + (start - end) * (1 + math.cos(math.pi * pct)) / 2
+
+
+def _one_cycle_probe(rng, where):
+    """where: "peak" (the step of the peak), "end" (the last step) or anywhere."""
+    total_steps = 20 * int(rng.integers(1, 6))
+    pct_start = float(rng.choice([0.25, 0.3, 0.4]))
+    peak = round(pct_start * total_steps) - 1
+    t = {"peak": peak, "end": total_steps - 1}.get(where, int(rng.integers(1, total_steps - 1)))
+    return {
+        "t": t,
+        "max_lr": float(rng.choice([0.1, 0.5, 1.0])),
+        "total_steps": total_steps,
+        "pct_start": pct_start,
+        "div_factor": float(rng.choice([10.0, 25.0])),
+        "final_div_factor": float(rng.choice([100.0, 1e4])),
+    }
+
+
+def _one_cycle_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _one_cycle_formula(**p, **mistake))
+
+
+ONE_CYCLE = {
+    "max_lr": 1.0,
+    "total_steps": 10,
+    "pct_start": 0.3,
+    "div_factor": 25.0,
+    "final_div_factor": 1e4,
+}
+
+one_cycle_schedule = Task(
+    id="one_cycle_schedule",
+    exercise=EXERCISE,
+    title="the one-cycle schedule",
+    points=2,
+    forbids=("torch.optim.lr_scheduler",),
+    call="f(t, max_lr, total_steps, pct_start, div_factor, final_div_factor)",
+    oracle=_one_cycle,
+    public=tuple({"t": t, **ONE_CYCLE} for t in (0, 1, 2, 3, 5, 9)),
+    hidden=lambda rng: [_one_cycle_probe(rng, w) for w in ("peak", "end", "any", "any", "any")],
+    rtol=1e-6,
+    atol=1e-9,
+    detectors=(
+        _one_cycle_detector(
+            "linear annealing",
+            "your rate changes by the same amount every step: OneCycleLR's default "
+            "anneal_strategy is 'cos', each phase follows half a cosine from its start "
+            "rate to its end rate.",
+            linear=True,
+        ),
+        _one_cycle_detector(
+            "final rate = initial rate",
+            "your last rate is the starting rate max_lr / div_factor: the cycle ends far "
+            "lower, at (max_lr / div_factor) / final_div_factor.",
+            final=False,
+        ),
+        _one_cycle_detector(
+            "peak one step late",
+            "your peak comes one step late: torch's first phase ends at step "
+            "pct_start · total_steps − 1 (steps count from 0), where the rate is max_lr.",
+            peak_shift=0,
+        ),
+    ),
+    hint="your rate differs from OneCycleLR's at the step shown: check the rate at step "
+    "0, at the peak and at the last step, and the shape in between.",
+)
+
+register(
+    step_schedule,
+    cosine_schedule,
+    warmup_schedule,
+    exponential_schedule,
+    plateau_schedule,
+    one_cycle_schedule,
+)

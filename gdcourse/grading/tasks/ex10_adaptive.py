@@ -1,4 +1,4 @@
-"""Tasks of exercises/10_adaptive.ipynb: an Adam step with bias correction, and AdamW."""
+"""Tasks of exercises/10_adaptive.ipynb: Adam with bias correction, AdamW, RMSprop, Adagrad."""
 
 from __future__ import annotations
 
@@ -46,8 +46,13 @@ def _adam(
     momentum_scale=True,
     weight_decay=0.0,
     decay="none",
+    first_step=1,
 ):
-    """Adam written out, with switches for the usual mistakes."""
+    """Adam written out, with switches for the usual mistakes.
+
+    first_step=0 corrects with the old step count t instead of t + 1: at t = 0 that divides
+    by 1 − β⁰ = 0, and the step is NaN, as in the learner's torch code.
+    """
     p, g = np.asarray(params, float), np.asarray(grad, float)
     if decay == "l2":
         g = g + weight_decay * p
@@ -57,11 +62,15 @@ def _adam(
         p = p * (1 - weight_decay)
     m = beta1 * np.asarray(m, float) + ((1 - beta1) if momentum_scale else 1.0) * g
     v = beta2 * np.asarray(v, float) + (1 - beta2) * g * g
-    step = t + 1
-    m_hat = m / (1 - beta1**step) if correct in (True, "m") else m
-    v_hat = v / (1 - beta2**step) if correct in (True, "v") else v
-    denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-    return [(p - lr * m_hat / denominator).tolist(), m.tolist(), v.tolist()]
+    step = t + first_step
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat = m / (1 - beta1**step) if correct in (True, "m") else m
+        v_hat = v / (1 - beta2**step) if correct in (True, "v") else v
+        denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        p = p - lr * m_hat / denominator
+    if decay == "after the step":
+        p = p * (1 - lr * weight_decay)
+    return [p.tolist(), m.tolist(), v.tolist()]
 
 
 def _tiny_gradient(probe, rng):
@@ -148,9 +157,16 @@ adam_step = Task(
             "m = β₁m + (1 − β₁)g.",
             answer=lambda **p: _adam(**p, momentum_scale=False),
         ),
+        Detector(
+            "bias correction with the old step count",
+            "your first step is NaN: you corrected with the step count t before this step, "
+            "and at t = 0 that divides by 1 − β⁰ = 0. Count this step first, t + 1, then "
+            "divide by 1 − β₁^(t+1) and 1 − β₂^(t+1).",
+            answer=lambda **p: _adam(**p, first_step=0),
+        ),
     ),
-    hint="t ← t + 1; m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; m̂ = m/(1 − β₁ᵗ); "
-    "v̂ = v/(1 − β₂ᵗ); θ = θ − η·m̂/(√v̂ + ε). Return (θ, m, v).",
+    hint="your step differs from torch's Adam on the probe shown: check m and v first "
+    "(they are returned too), then the correction of each, then the update of θ.",
 )
 
 
@@ -182,8 +198,15 @@ adamw_step = Task(
             "that is a plain Adam step: AdamW also multiplies θ by (1 − η·λ).",
             answer=lambda weight_decay, **p: _adam(**p),
         ),
+        Detector(
+            "decay applied after the step",
+            "you shrank θ after the Adam update: AdamW decays the parameters BEFORE it, "
+            "θ ← θ·(1 − η·λ) on the old θ, then θ ← θ − η·m̂/(√v̂ + ε).",
+            answer=lambda **p: _adam(**p, decay="after the step"),
+        ),
     ),
-    hint="θ = θ·(1 − η·λ), then the Adam step with the plain gradient. Return (θ, m, v).",
+    hint="your step differs from torch's AdamW on the probe shown: m and v are Adam's "
+    "(check them first); the difference is in how and when θ is decayed.",
 )
 
 
@@ -264,7 +287,123 @@ rmsprop_step = Task(
             answer=lambda **p: _rmsprop(**p, sqrt=False),
         ),
     ),
-    hint="v = α·v + (1 − α)·g²; θ = θ − η·g/(√v + ε). Return (θ, v).",
+    hint="your step differs from torch's RMSprop on the probe shown: check the running "
+    "average v first (it is returned too), then the division of the step.",
 )
 
-register(adam_step, adamw_step, rmsprop_step)
+
+# ---------------------------------------------------------------- Adagrad
+
+ADAGRAD_CALL = (
+    "f(torch.tensor(params, dtype=torch.float64), torch.tensor(grads, dtype=torch.float64), "
+    "lr, lr_decay, eps, initial_accumulator_value)"
+)
+
+
+def _torch_adagrad(params, grads, lr, lr_decay, eps, initial_accumulator_value):
+    """Oracle: torch.optim.Adagrad, one step per row of `grads`; (θ, the sum of squares)."""
+    import torch
+
+    p = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adagrad(
+        [p], lr=lr, lr_decay=lr_decay, eps=eps, initial_accumulator_value=initial_accumulator_value
+    )
+    for g in grads:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+    return [p.detach().tolist(), opt.state[p]["sum"].tolist()]
+
+
+def _adagrad(
+    params,
+    grads,
+    lr,
+    lr_decay,
+    eps,
+    initial_accumulator_value,
+    *,
+    eps_inside=False,
+    accumulate=True,
+    root=True,
+):
+    """Adagrad written out, with switches for the usual mistakes (accumulate=False keeps
+    only the current g², root=False divides by the sum itself)."""
+    p = np.asarray(params, float)
+    total = np.full_like(p, initial_accumulator_value)
+    for t, g in enumerate(np.asarray(grads, float), start=1):
+        total = total + g * g if accumulate else g * g
+        clr = lr / (1 + (t - 1) * lr_decay)
+        denominator = np.sqrt(total + eps) if eps_inside else (np.sqrt(total) if root else total)
+        p = p - clr * g / (denominator if eps_inside else denominator + eps)
+    return [p.tolist(), total.tolist()]
+
+
+def _adagrad_probe(rng, telling=False):
+    """telling: a large ε, a decay and a start value, where every mistake shows."""
+    n, steps = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    return {
+        "params": np.round(rng.normal(size=n), 3).tolist(),
+        "grads": np.round(rng.normal(0, 1.5, (steps, n)), 3).tolist(),
+        "lr": float(rng.choice([0.1, 0.5])),
+        "lr_decay": 0.1 if telling else float(rng.choice([0.0, 0.01, 0.1])),
+        "eps": 0.1 if telling else float(rng.choice([1e-10, 0.01])),
+        "initial_accumulator_value": 0.1 if telling else float(rng.choice([0.0, 0.1])),
+    }
+
+
+def _adagrad_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _adagrad(**p, **mistake))
+
+
+adagrad_steps = Task(
+    id="adagrad_steps",
+    exercise=EXERCISE,
+    title="Adagrad steps",
+    points=2,
+    forbids=("torch.optim",),
+    call=ADAGRAD_CALL,
+    oracle=_torch_adagrad,
+    public=(
+        {
+            "params": [1.0, -0.5],
+            "grads": [[0.2, -3.0], [0.5, 1.0], [-0.1, 2.0]],
+            "lr": 0.5,
+            "lr_decay": 0.1,
+            "eps": 0.1,
+            "initial_accumulator_value": 0.25,
+        },
+        {
+            "params": [0.5, 2.0, -1.0],
+            "grads": [[1.0, 0.1, -0.4], [0.0, 0.3, 0.2]],
+            "lr": 0.1,
+            "lr_decay": 0.0,
+            "eps": 1e-10,
+            "initial_accumulator_value": 0.0,
+        },
+    ),
+    hidden=lambda rng: [_adagrad_probe(rng, telling=i == 0) for i in range(4)],
+    detectors=(
+        _adagrad_detector(
+            "ε inside the square root",
+            "you added ε inside the square root: torch divides by √(sum) + ε, ε outside.",
+            eps_inside=True,
+        ),
+        _adagrad_detector(
+            "current gradient only",
+            "your accumulator forgets the past: Adagrad ADDS every step's g² to a running "
+            "sum that never decays (starting at initial_accumulator_value); keeping only "
+            "the current g², or a decaying average, is RMSprop.",
+            accumulate=False,
+        ),
+        _adagrad_detector(
+            "no square root",
+            "you divided by the sum of squares itself: Adagrad divides by its ROOT, √(sum) + ε.",
+            root=False,
+        ),
+    ),
+    hint="your θ or your sum of squares differs from torch's Adagrad on the probe shown: "
+    "check the sum first (it is returned too), then the rate of each step, then the "
+    "division.",
+)
+
+register(adam_step, adamw_step, rmsprop_step, adagrad_steps)

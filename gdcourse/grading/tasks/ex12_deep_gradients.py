@@ -1,6 +1,9 @@
-"""Tasks of exercises/12_deep_gradients.ipynb: the global gradient norm and clipping by it."""
+"""Tasks of exercises/12_deep_gradients.ipynb: the global gradient norm and clipping by it,
+the gradient norms of a deep network layer by layer, and the initialisation's std."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -112,7 +115,8 @@ global_grad_norm = Task(
         ),
         CONCATENATED,
     ),
-    hint="concatenate all gradient entries and take the 2-norm: √(Σᵢ‖gᵢ‖²).",
+    hint="your norm differs from clip_grad_norm_'s on the probe shown: it is ONE number "
+    "for all the gradients together, the 2-norm of every entry of every tensor.",
 )
 
 
@@ -167,11 +171,211 @@ clip_by_global_norm = Task(
             "your factor is upside down: scale by max_norm / norm (when norm > max_norm).",
             answer=_inverted,
         ),
+        Detector(
+            "clipped each value",
+            "you clipped each entry to [−max_norm, max_norm] (clamp, or clip_grad_value_): "
+            "clipping by the norm keeps every direction and scales ALL gradients by one "
+            "factor, max_norm / global norm, when the global norm is above max_norm.",
+            answer=lambda grads, max_norm: [
+                np.clip(np.asarray(g, float), -max_norm, max_norm).tolist() for g in grads
+            ],
+        ),
         CONCATENATED,
         CHANGED,
     ),
-    hint="norm = √(Σᵢ‖gᵢ‖²); factor = min(1, max_norm / (norm + 1e-6)); multiply every "
-    "gradient by the factor and return the list.",
+    hint="your gradients differ from clip_grad_norm_'s on the probe shown: check the "
+    "case where the global norm is below max_norm, then the factor that scales them all "
+    "when it is above.",
 )
 
-register(global_grad_norm, clip_by_global_norm)
+
+# ---------------------------------------------------------------- layer_grad_norms
+
+# the learner gets the network itself (collect.network) and a batch
+NET_CALL = (
+    "f(network(layers, activation), torch.tensor(X, dtype=torch.float64), "
+    "torch.tensor(y, dtype=torch.float64))"
+)
+
+
+def _layer_norms(layers, activation, X, y, *, of="grad", reverse=False, reduction="mean"):
+    """Oracle (and its mutants): ‖∂L/∂W‖ of each Linear layer, first layer first, for the
+    mean squared error of the network on the batch (autograd on the same network)."""
+    import torch
+
+    from ..collect import network
+
+    net = network(layers, activation)
+    out = net(torch.tensor(X, dtype=torch.float64))
+    squared = (out - torch.tensor(y, dtype=torch.float64)) ** 2
+    (squared.mean() if reduction == "mean" else squared.sum()).backward()
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    norms = [float((m.weight.grad if of == "grad" else m.weight).detach().norm()) for m in linears]
+    return norms[::-1] if reverse else norms
+
+
+def _layer(rng, fan_in, fan_out, scale):
+    weight = np.round(rng.normal(0, scale / np.sqrt(fan_in), (fan_out, fan_in)), 3)
+    return [weight.tolist(), np.round(rng.normal(0, 0.1, fan_out), 3).tolist()]
+
+
+def _net_probe(rng):
+    depth, width, d = int(rng.integers(3, 6)), int(rng.integers(3, 6)), int(rng.integers(2, 4))
+    sizes = [d] + [width] * (depth - 1) + [1]
+    activation = str(rng.choice(["sigmoid", "tanh"]))
+    n = int(rng.integers(4, 9))
+    return {
+        "layers": [_layer(rng, a, b, 1.0) for a, b in zip(sizes, sizes[1:], strict=False)],
+        "activation": activation,
+        "X": np.round(rng.normal(size=(n, d)), 2).tolist(),
+        "y": np.round(rng.normal(size=(n, 1)), 2).tolist(),
+    }
+
+
+def _net_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _layer_norms(**p, **mistake))
+
+
+NET = _net_probe(np.random.default_rng(12))
+
+layer_grad_norms = Task(
+    id="layer_grad_norms",
+    exercise=EXERCISE,
+    title="gradient norms layer by layer",
+    points=2,
+    call=NET_CALL,
+    oracle=_layer_norms,
+    public=(
+        {
+            "layers": [
+                [[[1.0, -0.5], [0.5, 1.5], [-1.0, 0.5]], [0.1, 0.0, -0.1]],
+                [[[0.8, -1.2, 0.4], [1.0, 0.3, -0.7], [-0.2, 0.9, 1.1]], [0.0, 0.2, 0.0]],
+                [[[1.5, -0.4, 0.6], [0.2, 1.0, -1.3], [-0.9, 0.5, 0.7]], [0.0, 0.0, 0.1]],
+                [[[0.7, -1.1, 0.9]], [0.05]],
+            ],
+            "activation": "sigmoid",
+            "X": [[1.0, -1.0], [0.5, 2.0], [-1.5, 0.3], [2.0, 1.0]],
+            "y": [[1.0], [-1.0], [0.5], [0.0]],
+        },
+        NET,
+    ),
+    hidden=lambda rng: [_net_probe(rng) for _ in range(3)],
+    detectors=(
+        _net_detector(
+            "last layer first",
+            "your norms are in reverse order: list them as the data flows, the first layer "
+            "(the one that sees X) first, so that vanishing gradients show as small "
+            "numbers at the START of the list.",
+            reverse=True,
+        ),
+        _net_detector(
+            "norms of the weights",
+            "those are the norms of the weights themselves: measure their gradients, "
+            "layer.weight.grad, after one backward() of the loss.",
+            of="weight",
+        ),
+        _net_detector(
+            "loss summed, not averaged",
+            "your gradients are N times too large: the loss is the MEAN squared error over "
+            "the batch, ((model(X) − y)²).mean().",
+            reduction="sum",
+        ),
+    ),
+    hint="your norms differ from autograd's on the probe shown: one number per Linear "
+    "layer, the 2-norm of its weight's gradient after one backward() of the mean "
+    "squared error, first layer first.",
+)
+
+
+# ---------------------------------------------------------------- init_std
+
+
+def _init_std(shape, scheme, nonlinearity):
+    """Oracle: the std of torch.nn.init's xavier_normal_ (with the gain of `nonlinearity`)
+    or kaiming_normal_ (mode="fan_in") for a Linear weight of this shape."""
+    import torch
+
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    gain = torch.nn.init.calculate_gain(nonlinearity)
+    if scheme == "xavier":
+        return gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return gain / math.sqrt(fan_in)
+
+
+GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0)}
+
+
+def _init_mistake(shape, scheme, nonlinearity, *, swap=False, gain=True, relu_gain=False):
+    fan_out, fan_in = shape
+    if swap:
+        fan_in, fan_out = fan_out, fan_in
+    g = GAINS["relu"] if relu_gain else (GAINS[nonlinearity] if gain else 1.0)
+    if scheme == "xavier":
+        return g * math.sqrt(2.0 / (fan_in + fan_out))
+    return g / math.sqrt(fan_in)
+
+
+def _init_probe(rng, scheme, nonlinearities):
+    fan_out, fan_in = (int(v) for v in rng.choice([16, 32, 64, 100, 128, 300], 2, replace=False))
+    return {
+        "shape": [fan_out, fan_in],
+        "scheme": scheme,
+        "nonlinearity": str(rng.choice(nonlinearities)),
+    }
+
+
+# kaiming with ReLU (where a gain and swapped fans show), kaiming with another gain (where
+# ReLU's gain shows), then xavier
+INIT_KINDS = (
+    ("kaiming", ["relu"]),
+    ("kaiming", ["tanh", "sigmoid"]),
+    ("xavier", ["tanh", "relu"]),
+    ("xavier", ["sigmoid", "linear"]),
+)
+
+
+def _init_detector(name, hint, **mistake):
+    return Detector(name, hint, answer=lambda **p: _init_mistake(**p, **mistake))
+
+
+init_std = Task(
+    id="init_std",
+    exercise=EXERCISE,
+    title="the standard deviation of an initialisation",
+    points=1,
+    forbids=("torch.nn.init",),
+    call="f(tuple(shape), scheme, nonlinearity)",
+    oracle=_init_std,
+    public=(
+        {"shape": [64, 256], "scheme": "kaiming", "nonlinearity": "relu"},
+        {"shape": [10, 100], "scheme": "kaiming", "nonlinearity": "tanh"},
+        {"shape": [30, 50], "scheme": "xavier", "nonlinearity": "tanh"},
+        {"shape": [20, 80], "scheme": "kaiming", "nonlinearity": "sigmoid"},
+    ),
+    hidden=lambda rng: [_init_probe(rng, *kind) for kind in INIT_KINDS],
+    detectors=(
+        _init_detector(
+            "fan_in and fan_out swapped",
+            "you took the fans the wrong way round: a Linear weight has shape "
+            "(out_features, in_features), so fan_in = shape[1] and fan_out = shape[0].",
+            swap=True,
+        ),
+        _init_detector(
+            "gain forgotten",
+            "your std has no gain: the nonlinearity changes the variance a layer passes "
+            "on, so multiply by its gain (√2 for ReLU, 5/3 for tanh, 1 for sigmoid and "
+            "linear), as torch.nn.init.calculate_gain gives it.",
+            gain=False,
+        ),
+        _init_detector(
+            "ReLU's gain for every nonlinearity",
+            "you used ReLU's gain √2 for every nonlinearity: each has its own (5/3 for "
+            "tanh, 1 for sigmoid and linear).",
+            relu_gain=True,
+        ),
+    ),
+    hint="your std differs from torch.nn.init's on the probe shown: check which fan each "
+    "scheme uses, and the gain of the nonlinearity.",
+)
+
+register(global_grad_norm, clip_by_global_norm, layer_grad_norms, init_std)

@@ -49,6 +49,21 @@ def train_no_zero_grad(x, y, w, b, lr, steps):
     return model.weight.item(), model.bias.item()
 
 
+def train_only_weight_zeroed(x, y, w, b, lr, steps):
+    """The review's case: the weight's gradient cleared by hand, the bias's never."""
+    model = line_model(w, b)
+    X, Y = x.unsqueeze(1), y.unsqueeze(1)
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        if model.weight.grad is not None:
+            model.weight.grad.zero_()
+        loss = loss_fn(model(X), Y)
+        loss.backward()
+        optimizer.step()
+    return model.weight.item(), model.bias.item()
+
+
 def train_default_lr(x, y, w, b, lr, steps):
     model = line_model(w, b)
     X, Y = x.unsqueeze(1), y.unsqueeze(1)
@@ -153,6 +168,7 @@ MUTANTS = {
         "x not a column": train_x_not_a_column,
         "parameters never moved": train_zero_grad_before_step,
         "no zero_grad": train_no_zero_grad,
+        "only the weight's gradient cleared": train_only_weight_zeroed,
         "default learning rate": train_default_lr,
         "target of shape (N,)": train_flat_target,
         "float32 inputs": lambda *a: train(*a, dtype=torch.float32),
