@@ -3,9 +3,10 @@
 Each command calls a keyword-only `main(...)` of the module that owns it, imported only
 when that command runs (so `gdcourse lessons` does not import torch):
 
-  execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives
+  execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives,
+  points, plan
       -> gdcourse.authoring (maintainers)
-  grade, lms, similarity
+  grade, lms, similarity, dropbox
       -> gdcourse.grading (instructors)
 """
 
@@ -27,9 +28,12 @@ COMMANDS = {
     "mark-slides": ("authoring.slides.marks", "marks_main"),
     "timings": ("authoring.timings", "main"),
     "objectives": ("authoring.timings", "objectives_main"),
+    "points": ("authoring.timings", "points_main"),
+    "plan": ("authoring.timings", "plan_main"),
     "grade": ("grading.pipeline", "main"),
     "lms": ("grading.lms", "main"),
     "similarity": ("grading.similarity", "main"),
+    "dropbox": ("grading.dropbox", "main"),
 }
 
 
@@ -69,6 +73,29 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
     grade.add_argument(
+        "--exercise",
+        metavar="ID",
+        help="grade one assignment (e.g. 08_momentum): notebooks of other exercises are "
+        "reported and left out, and a notebook that names no exercise is graded as this one",
+    )
+    grade.add_argument(
+        "--deadline",
+        metavar="ISO-TIME",
+        help="flag work submitted (file modification time) after it in grades.csv's late "
+        "column, e.g. 2026-12-11T17:00+01:00 (no zone: this machine's local time)",
+    )
+    grade.add_argument(
+        "--late-penalty",
+        metavar="FRACTION",
+        help="points taken off late work: 0.25 (once) or 0.1/day (each day or part of one); "
+        "default: none",
+    )
+    grade.add_argument(
+        "--choose",
+        choices=("latest", "best"),
+        help="which of a student's submissions of an exercise counts (default: latest)",
+    )
+    grade.add_argument(
         "--secret",
         metavar="FILE",
         help="the secret hidden probes are drawn from (default: one in your configuration "
@@ -98,8 +125,28 @@ def parser() -> argparse.ArgumentParser:
         help="ignore code found in more than this fraction of submissions",
     )
 
+    drop = commands.add_parser(
+        "dropbox",
+        help="collect submissions: hub drop folders (open, close, return) or a Canvas download",
+    )
+    drop.add_argument("action", choices=("open", "close", "return", "unpack"))
+    drop.add_argument(
+        "folder",
+        metavar="DIR",
+        help="the drop folder (open, close), a `grade --out` (return), the download (unpack)",
+    )
+    drop.add_argument("--students", default=later, help="logins, comma-separated")
+    drop.add_argument("--roster", default=later, help="a roster CSV (Canvas: SIS Login ID)")
+    drop.add_argument("--out", default=later, help="close, unpack: where submissions go")
+
     hand_out = commands.add_parser("release", help="write the student hand-out to a folder")
-    hand_out.add_argument("target", metavar="DIR")
+    hand_out.add_argument("target", metavar="DIR", help="a new folder outside the course")
+    hand_out.add_argument(
+        "--exercises",
+        default=later,
+        metavar="LIST",
+        help="the exercises to hand out, e.g. 01,02 (default: all); run in the course folder",
+    )
 
     deck = commands.add_parser("slides", help="write an offline reveal.js deck per notebook")
     deck.add_argument("paths", nargs="+", metavar="NOTEBOOK")
@@ -137,9 +184,24 @@ def parser() -> argparse.ArgumentParser:
     )
     times.add_argument("--update", metavar="FILE", help="rewrite the timings block of FILE")
 
+    term_plan = commands.add_parser(
+        "plan", help="print the 10-week plan: lessons, lecture minutes, exercises, points"
+    )
+    term_plan.add_argument("paths", nargs="*", metavar="NOTEBOOK")
+    term_plan.add_argument(
+        "--minutes-per-point",
+        type=_positive,
+        default=later,
+        help="students' estimated minutes per exercise point (default 10)",
+    )
+    term_plan.add_argument("--update", metavar="FILE", help="rewrite the plan block of FILE")
+
     aims = commands.add_parser("objectives", help="print each lesson's learning objectives")
     aims.add_argument("paths", nargs="*", metavar="NOTEBOOK", help="default: every lesson")
     aims.add_argument("--update", metavar="FILE", help="rewrite the objectives block of FILE")
+
+    table = commands.add_parser("points", help="print each exercise's tasks and points")
+    table.add_argument("--update", metavar="FILE", help="rewrite the points block of FILE")
 
     gradebook = commands.add_parser(
         "lms", help="turn totals.csv or grades.csv into a gradebook file an LMS imports"

@@ -46,26 +46,50 @@ def exercise_id(nb) -> str | None:
     return nb.metadata.get("gdcourse", {}).get("exercise")
 
 
+IMPORT_CHECK = "from gdcourse.checks import check"
+
+
+def with_version(source: str, exercise: str, version: str) -> str:
+    """The cell that imports `check`, now also saying which version of the exercise's
+    tasks the notebook was made for (`checks.handed_out`: silent when they match)."""
+    if IMPORT_CHECK not in source.splitlines():
+        return source
+    call = f"handed_out({exercise!r}, {version!r})  # the tasks this notebook was made for"
+    return source.replace(IMPORT_CHECK, IMPORT_CHECK + ", handed_out") + "\n\n" + call
+
+
 def to_exercise(nb):
-    """The exercise notebook (unexecuted) for a solution notebook."""
+    """The exercise notebook (unexecuted) for a solution notebook.
+
+    Its metadata and its `check` import record the fingerprint of the exercise's tasks
+    (`gdcourse.tasks`), so an exercise and a course from different releases say so.
+    """
     import nbformat
 
-    if not exercise_id(nb):
+    from ..checks import installed_version
+
+    exercise = exercise_id(nb)
+    if not exercise:
         raise ValueError("solution notebook has no metadata gdcourse.exercise")
+    version = installed_version(exercise)
+    if version is None:
+        raise ValueError(f"solution notebook {exercise!r} has no tasks in gdcourse.grading.tasks")
     cells = []
     for cell in nb.cells:
         if "solution" in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "code":
-            new = nbformat.v4.new_code_cell(strip_solution(cell.source))
+            source = with_version(strip_solution(cell.source), exercise, version)
+            new = nbformat.v4.new_code_cell(source)
             new.metadata = {k: v for k, v in cell.metadata.items() if k != "execution"}
         else:
             new = nbformat.v4.new_markdown_cell(cell.source)
             new.metadata = dict(cell.metadata)
         new.id = cell.id
         cells.append(new)
-    out = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
-    return out
+    metadata = dict(nb.metadata)
+    metadata["gdcourse"] = {**nb.metadata.get("gdcourse", {}), "tasks": version}
+    return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
 
 
 def _sources(nb) -> list[tuple[str, str]]:
@@ -91,9 +115,9 @@ def build(solutions: Path, exercises: Path, *, check: bool = False) -> list[str]
         target = exercises / path.name
         if target.exists():
             current = nbformat.read(target, as_version=4)
-            if _sources(current) == _sources(exercise) and exercise_id(current) == exercise_id(
-                exercise
-            ):
+            if _sources(current) == _sources(exercise) and current.metadata.get(
+                "gdcourse"
+            ) == exercise.metadata.get("gdcourse"):
                 continue
         changed.append(path.name)
         if not check:

@@ -1,5 +1,9 @@
 """`gdcourse release DIR`: what an instructor hands to students, without solutions.
 
+It copies from the course folder it is run in (found from the working directory, never
+from wherever the package happens to be installed), into a folder outside it, and can
+hand out the exercises a week at a time (`--exercises 01,02`).
+
 The hand-out holds the lessons, the blank exercises, the set-up files and, of the helper
 package, only the learner API: the top-level modules (`gdcourse.LEARNER_API`), the command
 line, and the modules they import, found by importing them in a fresh interpreter. That
@@ -22,20 +26,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["INCLUDED", "package_files", "publish_tasks", "release", "main"]
+__all__ = [
+    "INCLUDED",
+    "course_folder",
+    "choose_exercises",
+    "package_files",
+    "publish_tasks",
+    "release",
+    "main",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 INCLUDED = (
     "notebooks",
-    "exercises",
-    "README.md",
     "LICENSE",
     "LICENSE-CONTENT",
-    "Makefile",
     "pyproject.toml",
     "constraints.txt",
     "environment.yml",
 )
+# The hand-out's own README and Makefile, written for students: the repository's name
+# instructor and maintainer commands and folders (solutions/, tests/) a hand-out lacks.
+HANDOUT = Path("gdcourse", "authoring", "handout")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 TASKS = Path("gdcourse", "grading", "tasks")  # its ex*.py modules travel as data
 
@@ -61,7 +73,8 @@ _PUBLISH = """
 import sys
 from pathlib import Path
 from gdcourse.grading.tasks import all_tasks, published
-Path(sys.argv[1]).write_text(published.document(all_tasks()), encoding="utf-8")
+chosen = [t for t in all_tasks() if t.exercise in sys.argv[2:]]
+Path(sys.argv[1]).write_text(published.document(chosen), encoding="utf-8")
 """
 
 
@@ -100,38 +113,106 @@ def package_files(source: str | Path = ROOT) -> list[Path]:
     return sorted(f for f in relative if not _task_module(f))
 
 
-def publish_tasks(target: str | Path, *, source: str | Path = ROOT) -> Path:
-    """Write the tasks of `source` as data into the package copied to `target`; its path.
+def publish_tasks(
+    target: str | Path, *, source: str | Path = ROOT, exercises: list[str] | None = None
+) -> Path:
+    """Write the tasks of `source` (of `exercises`, default all) as data into the package
+    copied to `target`; its path.
 
     Runs every oracle and detector on the public probes, in a fresh interpreter that
     imports the task modules of `source`.
     """
     source = Path(source).resolve()
+    if exercises is None:
+        exercises = [p.stem for p in sorted((source / "exercises").glob("*.ipynb"))]
     data = Path(target) / TASKS / "published.json"
-    _fresh(source, _PUBLISH, f"the tasks of {str(source)!r} cannot be published", str(data))
+    failure = f"the tasks of {str(source)!r} cannot be published"
+    _fresh(source, _PUBLISH, failure, str(data), *exercises)
     return data
 
 
-def release(target: str | Path, *, source: str | Path = ROOT) -> list[str]:
-    """Copy the student-facing files of the course to `target`; return what was copied."""
-    source, target = Path(source), Path(target)
+def _is_course(folder: Path) -> bool:
+    return all((folder / name).is_dir() for name in ("notebooks", "exercises", "gdcourse"))
+
+
+def course_folder(start: str | Path = ".") -> Path:
+    """The course folder `start` is in (it or the nearest parent with notebooks/,
+    exercises/ and gdcourse/): what `gdcourse release` copies from."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if _is_course(folder):
+            return folder
+    raise ValueError(
+        f"{str(start)!r} is not inside a course folder (one with notebooks/, exercises/ "
+        "and gdcourse/): run `gdcourse release` in your copy of the course"
+    )
+
+
+def choose_exercises(source: Path, wanted: str | None = None) -> list[str]:
+    """The exercise notebooks (stems) named by `wanted`, e.g. "01,02" or "8,09_schedules";
+    every exercise when `wanted` is None. ValueError names an unknown one and lists the rest.
+    """
+    available = [p.stem for p in sorted((source / "exercises").glob("[0-9][0-9]_*.ipynb"))]
+    if wanted is None:
+        return available
+    chosen = []
+    for item in (part.strip() for part in wanted.split(",")):
+        if not item:
+            continue
+        key = item.zfill(2) if item.isdigit() else item
+        matches = [stem for stem in available if stem == key or stem.split("_")[0] == key]
+        if not matches:
+            raise ValueError(
+                f"--exercises names {item!r}, which is not an exercise of this course; "
+                f"the exercises are {', '.join(s.split('_')[0] for s in available)} "
+                f"({available[0]}, …)"
+            )
+        chosen += [m for m in matches if m not in chosen]
+    if not chosen:
+        raise ValueError(f"--exercises names no exercise, got {wanted!r}")
+    return sorted(chosen)
+
+
+def _write_handout_files(source: Path, target: Path, exercises: list[str]) -> None:
+    """The students' README (with the exercises this hand-out holds) and Makefile."""
+    listed = "\n".join(f"- `exercises/{name}.ipynb`" for name in exercises)
+    readme = (source / HANDOUT / "README.md").read_text(encoding="utf-8")
+    (target / "README.md").write_text(readme.replace("{exercises}", listed), encoding="utf-8")
+    shutil.copy2(source / HANDOUT / "Makefile", target / "Makefile")
+
+
+def release(
+    target: str | Path, *, source: str | Path | None = None, exercises: str | None = None
+) -> list[str]:
+    """Copy the student-facing files of the course in `source` (default: the course
+    folder the working directory is in) to `target`, with the exercises named by
+    `exercises` ("01,02"; default all); return what was copied."""
+    source = course_folder() if source is None else Path(source)
+    target = Path(target)
+    if not _is_course(source):
+        missing = [n for n in ("notebooks", "exercises", "gdcourse") if not (source / n).is_dir()]
+        raise ValueError(f"source {str(source)!r} lacks {', '.join(missing)}")
     if target.exists() and any(target.iterdir()):
         raise ValueError(f"target must be a new or empty folder, got {str(target)!r}")
     if target.resolve().is_relative_to(source.resolve()):
-        raise ValueError(f"target must be outside the course folder, got {str(target)!r}")
-    missing = [
-        name for name in ("notebooks", "exercises", "gdcourse") if not (source / name).exists()
-    ]
-    if missing:
-        raise ValueError(f"source {str(source)!r} lacks {', '.join(missing)}")
+        raise ValueError(
+            f"target must be outside the course folder {str(source)!r}, got {str(target)!r}"
+        )
+    chosen = choose_exercises(source, exercises)
     package = package_files(source)
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for relative in package:
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / relative, target / relative)
-    publish_tasks(target, source=source)
+    publish_tasks(target, source=source, exercises=chosen)
     copied.append(f"gdcourse ({len(package)} modules: the learner API, and the tasks as data)")
+    (target / "exercises").mkdir()
+    for name in chosen:
+        shutil.copy2(source / "exercises" / f"{name}.ipynb", target / "exercises")
+    copied.append(f"exercises ({', '.join(n.split('_')[0] for n in chosen)})")
+    _write_handout_files(source, target, chosen)
+    copied += ["README.md (for students)", "Makefile (for students)"]
     for name in INCLUDED:
         path = source / name
         if path.is_dir():
@@ -144,10 +225,12 @@ def release(target: str | Path, *, source: str | Path = ROOT) -> list[str]:
     return copied
 
 
-def main(*, target) -> int:
+def main(*, target, exercises=None) -> int:
     """The `gdcourse release` command."""
     try:
-        copied = release(target)
+        source = course_folder()
+        print(f"release: from the course folder {source}")
+        copied = release(target, source=source, exercises=exercises)
     except ValueError as exc:
         print(f"release: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,9 @@
 displayed formulas, its code cells and the seconds it takes to run in a fresh kernel,
 and prints a Markdown table; `gdcourse objectives` prints each lesson's learning
 objectives, read from its "After this lesson you will be able to" list. Both can
-rewrite their block of docs/instructor.md (`--update`), between marker comments. The
+rewrite their block of docs/instructor.md (`--update`), between marker comments, as can
+`gdcourse points`, the table of each exercise's tasks and points (the fixed maxima the
+grader totals against). The
 Markdown is read by `authoring.markdown` (words, formulas, list items), the same reader
 that the slide marks use.
 
@@ -38,6 +40,8 @@ __all__ = [
     "measure_notebook",
     "objectives",
     "objectives_main",
+    "points_main",
+    "points_markdown",
     "objectives_markdown",
     "replace_block",
     "table",
@@ -246,5 +250,99 @@ def objectives_main(*, paths=(), update=None) -> int:
         return 2
     if update:
         return _update_block(update, "objectives", text)
+    print(text, end="")
+    return 0
+
+
+def points_markdown() -> str:
+    """Each exercise's tasks and points, as a Markdown table for the instructor guide: the
+    fixed maxima that `gdcourse grade` totals against."""
+    from ..grading import tasks
+
+    lines = ["| exercise | tasks (points) | points |", "|---|---|---:|"]
+    total = 0
+    for exercise in tasks.exercises():
+        found = tasks.for_exercise(exercise)
+        points = sum(t.points for t in found)
+        total += points
+        listed = ", ".join(f"`{t.id}` ({t.points})" for t in found)
+        lines.append(f"| {exercise} | {listed} | {points} |")
+    lines.append(f"| **all exercises** | | {total} |")
+    return "\n".join(lines) + "\n"
+
+
+def points_main(*, update=None) -> int:
+    """The `gdcourse points` command: print (or write) the points table."""
+    text = points_markdown()
+    if update:
+        return _update_block(update, "points", text)
+    print(text, end="")
+    return 0
+
+
+# A 10-week term: the lessons (and the exercises with the same numbers) taught each week.
+# Lessons 00–07 are short enough to pair; from momentum on, one lesson a week.
+WEEKS = (
+    ("00", "01"),
+    ("02", "03"),
+    ("04", "05"),
+    ("06", "07"),
+    ("08",),
+    ("09",),
+    ("10",),
+    ("11",),
+    ("12",),
+    ("13",),
+)
+MINUTES_PER_POINT = 10.0  # an assumption about students' time, not a measurement
+
+
+def plan_markdown(paths, *, minutes_per_point: float = MINUTES_PER_POINT) -> str:
+    """The term plan: each week's lessons with their lecture minutes (reading and code
+    cells, as in the timings table, without run time), its exercises with their points
+    and the estimated student time (points × `minutes_per_point`)."""
+    from ..grading import tasks
+
+    timings = {t.number: t for t in measure(paths, run=False)}
+    exercises = {e.split("_")[0]: e for e in tasks.exercises()}
+    lines = [
+        "| week | lessons | lecture min | exercises (points) | points | student min (est.) |",
+        "|---:|---|---:|---|---:|---:|",
+    ]
+    totals = [0.0, 0, 0.0]
+    for week, numbers in enumerate(WEEKS, start=1):
+        lecture = sum(timings[n].lecture_minutes() for n in numbers if n in timings)
+        given = [exercises[n] for n in numbers if n in exercises]
+        points = {e: sum(t.points for t in tasks.for_exercise(e)) for e in given}
+        student = sum(points.values()) * minutes_per_point
+        listed = ", ".join(f"{e} ({p})" for e, p in points.items()) or "—"
+        lines.append(
+            f"| {week} | {', '.join(numbers)} | {lecture:.0f} | {listed} "
+            f"| {sum(points.values())} | {student:.0f} |"
+        )
+        for i, value in enumerate((lecture, sum(points.values()), student)):
+            totals[i] += value
+    lecture, points, student = totals
+    lines.append(
+        f"| | **term** | {lecture:.0f} ({lecture / 60:.1f} h) | | {points} "
+        f"| {student:.0f} ({student / 60:.1f} h) |"
+    )
+    missing = sorted(set(timings) - {n for week in WEEKS for n in week})
+    if missing:
+        raise ValueError(f"lessons {', '.join(missing)} are in no week of timings.WEEKS")
+    return "\n".join(lines) + "\n"
+
+
+def plan_main(*, paths=(), minutes_per_point: float = MINUTES_PER_POINT, update=None) -> int:
+    """The `gdcourse plan` command: print (or write) the 10-week plan."""
+    from .lessons import lesson_paths
+
+    try:
+        text = plan_markdown(lesson_paths(paths), minutes_per_point=minutes_per_point)
+    except ValueError as exc:
+        print(f"plan: {exc}", file=sys.stderr)
+        return 2
+    if update:
+        return _update_block(update, "plan", text)
     print(text, end="")
     return 0

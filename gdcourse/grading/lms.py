@@ -28,8 +28,12 @@ LMS = {
 }
 
 
-def read_scores(path):
-    """{student: {column: (points, max)}} from totals.csv (one column) or grades.csv."""
+def read_scores(path, left_out=None):
+    """{student: {column: (points, max)}} from totals.csv (one column) or grades.csv.
+
+    A grades.csv row without an exercise (a notebook that named none, graded as invalid)
+    is no score column: it is left out, and its student is added to `left_out` if given.
+    """
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     if not rows:
@@ -44,6 +48,10 @@ def read_scores(path):
         if any(row[name] is None for name in needed):  # a row shorter than the header
             raise ValueError(f"line {line} has fewer fields than the header")
         column = row["exercise"] if per_exercise else ""
+        if per_exercise and not column.strip():
+            if left_out is not None:
+                left_out.append(row["student"])
+            continue
         pair = scores.setdefault(row["student"], {}).setdefault(column, [0.0, 0.0])
         try:
             pair[0] += float(row["points"])
@@ -72,11 +80,18 @@ def main(
         return 2
     columns, key = LMS[lms]
     key = match or key
+    left_out: list[str] = []
     try:
-        scores = read_scores(results)
+        scores = read_scores(results, left_out)
     except (OSError, KeyError, ValueError) as exc:
         print(f"lms: cannot read {results}: {exc}", file=sys.stderr)
         return 2
+    if left_out:
+        print(
+            f"lms: left out {len(left_out)} row(s) of a notebook that names no exercise "
+            f"(grade it with --exercise): {', '.join(sorted(set(left_out)))}",
+            file=sys.stderr,
+        )
     names = sorted({c for student in scores.values() for c in student})
     tops = {c: max(s[c][1] for s in scores.values() if c in s) for c in names}
     headers = {}
@@ -116,7 +131,7 @@ def main(
             if lms == "canvas":
                 possible = [("100" if percent else f"{tops[c]:g}") for c in names]
                 writer.writerow(["    Points Possible"] + [""] * (len(columns) - 1) + possible)
-            missing = 0
+            missing = []
             for person in people:
                 row = [person[c] for c in columns]
                 student = scores.get(person[key], {})
@@ -127,13 +142,15 @@ def main(
                     points, top = student[c]
                     value = 100 * points / top if percent and top else points
                     row.append(f"{round(value, 2):g}")
-                missing += not student
+                if not student:
+                    missing.append(person[key] or next(iter(person.values()), "?"))
                 writer.writerow(row)
     except OSError as exc:
         print(f"lms: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    blank = f"; {len(missing)} roster students without results (left blank): " if missing else ""
     print(
-        f"wrote {out}: {len(people)} students, {len(names)} score column(s) for "
-        f"{lms}" + (f"; {missing} roster students without results (left blank)" if missing else "")
+        f"wrote {out}: {len(people)} students, {len(names)} score column(s) for {lms}"
+        + (blank + ", ".join(missing) if missing else "")
     )
     return 0

@@ -3,7 +3,9 @@ tasks are data (expected answers and detector predictions), not oracle code."""
 
 import inspect
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 import gdcourse
 from gdcourse import cli
 from gdcourse.authoring.exercises import BEGIN, END
-from gdcourse.authoring.release import package_files
+from gdcourse.authoring.release import IGNORED, TASKS, package_files, release
 from gdcourse.grading import tasks
 from tests.grading.cheats import CHEATS
 from tests.portability import CONFIGS
@@ -77,9 +79,114 @@ def test_release_refuses_a_non_empty_or_inner_target(tmp_path):
     assert cli.main(["release", str(tmp_path)]) == 2
     assert (tmp_path / "x").read_text() == "keep me"
     with pytest.raises(ValueError, match="outside"):
-        from gdcourse.authoring.release import release
+        release(ROOT / "notebooks" / "out", source=ROOT)
+    assert not (ROOT / "notebooks" / "out").exists()
 
-        release(ROOT / "notebooks" / "out")
+
+def test_release_copies_the_course_folder_it_is_run_in(tmp_path, monkeypatch, capsys):
+    """Not the one the package was imported from: an edit in this copy reaches the hand-out."""
+    course = tmp_path / "course"
+    for name in ("notebooks", "exercises", "gdcourse"):
+        shutil.copytree(ROOT / name, course / name, ignore=IGNORED)
+    for name in ("pyproject.toml", "constraints.txt", "environment.yml", "LICENSE"):
+        shutil.copy2(ROOT / name, course / name)
+    lesson = course / "notebooks" / "00_welcome.ipynb"
+    nb = nbformat.read(lesson, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("An edit made in this copy only."))
+    nbformat.write(nb, lesson)
+    monkeypatch.chdir(course / "exercises")  # anywhere inside the course folder
+    assert cli.main(["release", str(tmp_path / "handout")]) == 0
+    assert f"from the course folder {course}" in capsys.readouterr().out
+    shipped = nbformat.read(tmp_path / "handout" / "notebooks" / "00_welcome.ipynb", 4)
+    assert shipped.cells[-1].source == "An edit made in this copy only."
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["release", str(tmp_path / "other")]) == 2
+    assert "not inside a course folder" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
+
+
+def test_release_hands_out_the_chosen_exercises_only(tmp_path, capsys):
+    target = tmp_path / "week1"
+    assert cli.main(["release", str(target), "--exercises", "1,08_momentum"]) == 0
+    assert sorted(p.name for p in (target / "exercises").iterdir()) == [
+        "01_the_idea.ipynb",
+        "08_momentum.ipynb",
+    ]
+    data = json.loads((target / TASKS / "published.json").read_text(encoding="utf-8"))
+    exercises = {t["fields"]["exercise"] for t in data["tasks"]}
+    assert exercises == {"01_the_idea", "08_momentum"}
+    readme = (target / "README.md").read_text(encoding="utf-8")
+    assert "`exercises/01_the_idea.ipynb`" in readme and "09_schedules" not in readme
+    assert len(list((target / "notebooks").glob("[0-9][0-9]_*.ipynb"))) == len(
+        list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    )
+    capsys.readouterr()
+    assert cli.main(["release", str(tmp_path / "bad"), "--exercises", "01,14"]) == 2
+    err = capsys.readouterr().err
+    assert "'14'" in err and "01, 02" in err
+    assert not (tmp_path / "bad").exists()
+
+
+# a path in backticks: with a folder (`exercises/`, `gdcourse/optim.py`) or a set-up file
+_PATH = re.compile(r"`([\w.-]*/[\w./-]*|[\w.-]+\.(?:txt|yml|toml|md))`")
+
+
+def test_the_hand_out_names_only_what_it_has(handout):
+    """Its README, Makefile and lesson 00 speak to students: every path they name is in
+    the hand-out, every `make` target they name is in its Makefile, and nothing points
+    at the repository's solutions, tests or maintainer commands."""
+    readme = (handout / "README.md").read_text(encoding="utf-8")
+    welcome = nbformat.read(handout / "notebooks" / "00_welcome.ipynb", as_version=4)
+    prose = readme + "\n".join(c.source for c in welcome.cells if c.cell_type == "markdown")
+    named = set(_PATH.findall(prose))
+    assert {"exercises/", "notebooks/", "gdcourse/optim.py", "constraints.txt"} <= named
+    missing = [p for p in named if not (handout / p).exists()]
+    assert not missing, f"the hand-out names what it lacks: {missing}"
+    makefile = (handout / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z]+):", makefile, flags=re.MULTILINE))
+    used = set(re.findall(r"make ([a-z]+)", readme))
+    assert used and used <= targets, used - targets
+    for absent in ("solutions/", "make test", "tests/", "gdcourse grade", "release"):
+        assert absent not in prose, absent
+    assert "{exercises}" not in readme
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_the_hand_out_sets_itself_up_and_runs_a_lesson(handout):
+    """The students' own `make setup` (a fresh .venv, the pinned versions, the kernel),
+    then lesson 00 and a blank exercise executed in that kernel, importing the hand-out's
+    package."""
+    python = shutil.which("python3.11") or sys.executable
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    done = subprocess.run(
+        ["make", "setup", f"PYTHON={python}"], cwd=handout, capture_output=True, text=True,
+        env=env, timeout=1200,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    done = subprocess.run(
+        [str(handout / ".venv" / "bin" / "python"), "-c", _RUN_IN_HANDOUT],
+        cwd=handout, capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    package, checks = json.loads(done.stdout.strip().splitlines()[-1])
+    assert package == str(handout / "gdcourse" / "__init__.py")
+    assert checks and all("not implemented yet" in line for line in checks), checks
+
+
+_RUN_IN_HANDOUT = """
+import json, nbformat, nbclient
+nb = nbformat.read("notebooks/00_welcome.ipynb", as_version=4)
+nb.cells.append(nbformat.v4.new_code_cell("import gdcourse; print(gdcourse.__file__)"))
+nbclient.NotebookClient(nb, kernel_name="gdcourse", timeout=300,
+                        resources={"metadata": {"path": "notebooks"}}).execute()
+package = nb.cells[-1].outputs[0]["text"].strip()
+ex = nbformat.read("exercises/01_the_idea.ipynb", as_version=4)
+nbclient.NotebookClient(ex, kernel_name="gdcourse", timeout=300,
+                        resources={"metadata": {"path": "exercises"}}).execute()
+checks = [o["text"] for c in ex.cells if c.cell_type == "code" and "check(" in c.source
+          for o in c.outputs if o.get("name") == "stdout"]
+print(json.dumps([package, checks]))
+"""
 
 
 def test_release_ships_the_learner_api_and_no_grading_or_authoring_tools(tmp_path):
@@ -206,6 +313,25 @@ def solution_cells(exercise: str) -> list[str]:
         for c in nb.cells
         if c.cell_type == "code"
     ]
+
+
+def test_the_hand_out_knows_the_same_task_versions_as_the_course(handout):
+    """An exercise records the fingerprint of its tasks; the hand-out, built from the
+    published data, must compute the same one, or every notebook there would warn."""
+    from gdcourse.checks import installed_version
+
+    code = (
+        "import json, sys\nfrom gdcourse.checks import installed_version\n"
+        "from gdcourse.grading import tasks\n"
+        "print(json.dumps({e: installed_version(e) for e in tasks.exercises()}))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(handout)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=handout, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    there = json.loads(done.stdout.strip().splitlines()[-1])
+    assert there == {e: installed_version(e) for e in tasks.exercises()}
 
 
 @pytest.mark.parametrize("kernels", ["native", "sse"])

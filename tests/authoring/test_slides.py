@@ -357,3 +357,62 @@ def test_a_deck_opened_from_disk_offline_shows_slides_math_and_figures(decks):
     assert state["figures"] == state["images"] == images(nbformat.read(lesson, 4))
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert errors == []
+
+
+# Press a key until the deck's end; the (h, v, fragment) after each press, in order.
+_WALK = """async (key) => {
+    const seen = [];
+    const where = () => { const i = Reveal.getIndices(); return [i.h, i.v || 0, i.f ?? -1]; };
+    seen.push(where());
+    for (let n = 0; n < 2000; n++) {
+        const before = JSON.stringify(where());
+        document.dispatchEvent(new KeyboardEvent("keydown", {keyCode: key, which: key,
+                                                              bubbles: true}));
+        await new Promise(r => setTimeout(r, 0));
+        if (JSON.stringify(where()) === before) break;  // at the end: the key does nothing
+        seen.push(where());
+    }
+    return seen;
+}"""
+
+# Every slide: whether its content is taller than the slide, and whether it can scroll.
+_HEIGHTS = """() => Reveal.getSlides().map(s => ({
+    tall: s.scrollHeight > s.clientHeight + 2,
+    scrolls: ["auto", "scroll"].includes(getComputedStyle(s).overflowY),
+    height: s.scrollHeight,
+}))"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(bool(browser_unavailable) and not in_ci, reason=f"{browser_unavailable}")
+def test_arrow_and_space_walk_every_slide_and_tall_slides_scroll(decks):
+    """→ and Space visit every slide and sub-slide in order (as the guide's key table says),
+    and a slide taller than a 1280 × 720 screen can be scrolled to see all of it."""
+    from playwright.sync_api import sync_playwright
+
+    lesson = next(p for p in LESSONS if p.stem.endswith("_momentum"))
+    deck = decks / f"{lesson.stem}.slides.html"
+    walks = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            page.goto(deck.as_uri())
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+            total = page.evaluate("() => Reveal.getTotalSlides()")
+            heights = page.evaluate(_HEIGHTS)
+            for name, code in (("right", 39), ("space", 32)):
+                page.evaluate("() => Reveal.slide(0, 0, -1)")
+                walks[name] = page.evaluate(_WALK, code)
+        finally:
+            browser.close()
+    for name, seen in walks.items():
+        slides = [tuple(s[:2]) for s in seen]
+        visited = list(dict.fromkeys(slides))
+        assert len(visited) == total, f"{name} visits {len(visited)} of {total} slides"
+        assert visited == sorted(visited), f"{name} goes back and forth"
+        assert all(a <= b for a, b in zip(seen, seen[1:], strict=False)), name
+    assert any(h["tall"] for h in heights), "no tall slide: this test would prove nothing"
+    stuck = [i for i, h in enumerate(heights) if h["tall"] and not h["scrolls"]]
+    assert not stuck, f"slides taller than the screen with no way to see all: {stuck}"

@@ -66,6 +66,16 @@ def test_objectives_are_read_from_every_lesson():
         assert all(not item.endswith((";", ".")) for item in items)
 
 
+def test_the_instructor_guide_has_the_term_plan_of_the_current_lessons_and_tasks():
+    text = GUIDE.read_text(encoding="utf-8")
+    assert block(text, "plan") == timings.plan_markdown(LESSONS).strip(), (
+        "run `gdcourse plan --update docs/instructor.md`"
+    )
+    taught = [n for week in timings.WEEKS for n in week]
+    assert len(timings.WEEKS) == 10 and taught == sorted(taught)
+    assert sorted(taught) == sorted(lesson.name[:2] for lesson in LESSONS)
+
+
 def test_the_instructor_guide_has_the_notebooks_objectives_and_every_lessons_timing():
     text = GUIDE.read_text(encoding="utf-8")
     assert block(text, "objectives") == timings.objectives_markdown(LESSONS).strip(), (

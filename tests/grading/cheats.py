@@ -449,3 +449,28 @@ CHEATS["backprop_by_hand"] = {
         body="    loss_of(*params).backward()\n    return [p.grad for p in params]",
     ),
 }
+
+# Correct solutions that call the course's own reference code (`tasks.REFERENCE`), which
+# every task rules out: {task id: (the reference module it uses, the cell's source)}.
+REFERENCE_CHEATS = {
+    "step_schedule": (
+        "gdcourse.optim",
+        """
+from gdcourse.optim import step_lr
+
+
+def step_schedule(t, base_lr, step_size, gamma):
+    return step_lr(t, base_lr, step_size, gamma)
+""",
+    ),
+    "cosine_schedule": (
+        "gdcourse.optim",
+        """
+import gdcourse.optim as reference
+
+
+def cosine_schedule(t, base_lr, T_max, eta_min):
+    return reference.cosine_annealing_lr(t, base_lr, T_max, eta_min)
+""",
+    ),
+}

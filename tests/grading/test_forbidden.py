@@ -13,7 +13,7 @@ import pytest
 
 from gdcourse import checks
 from gdcourse.grading import child, collect, forbidden, judge, pipeline, tasks
-from tests.grading.cheats import CHEATS
+from tests.grading.cheats import CHEATS, REFERENCE_CHEATS
 
 ROOT = Path(__file__).resolve().parents[2]
 RULED = [t for t in tasks.all_tasks() if t.forbids]
@@ -180,6 +180,20 @@ def test_a_task_without_forbids_is_unaffected(tmp_path, monkeypatch):
     assert checks.evaluate("train_linear", solution).passed
 
 
+@pytest.mark.parametrize("task_id", REFERENCE_CHEATS)
+def test_the_course_reference_code_solves_no_task_in_the_check(task_id, tmp_path, monkeypatch):
+    entry, source = REFERENCE_CHEATS[task_id]
+    task = tasks.get(task_id)
+    assert entry in tasks.REFERENCE and entry not in task.forbids
+    assert set(tasks.REFERENCE) <= set(task.ruled_out)
+    function = getattr(load(source, tmp_path, monkeypatch), task_id)
+    assert judge.judge(task, list(task.public), [collect.collect(task.call, function, dict(p),
+        task.seconds) for p in task.public]).passed  # fmt: skip
+    verdict = checks.evaluate(task_id, function)
+    assert not verdict.passed and verdict.points == 0
+    assert named(verdict.hint, entry), verdict.hint
+
+
 def test_without_source_the_check_cannot_tell_and_judges_the_answers():
     # a limit of static detection, stated in the docs: code made by exec has no source
     namespace: dict = {}
@@ -233,6 +247,8 @@ def _sources():
     broken = [c.replace("def momentum_step(", "def momentum_step(:") for c in solution]
     subs["syntax"] = ("08_momentum", broken)
     subs["no-forbids"] = ("04_training_loop", code_cells("solutions", "04_training_loop"))
+    for task_id, (_, source) in REFERENCE_CHEATS.items():
+        subs[f"reference--{task_id}"] = (tasks.get(task_id).exercise, [source])
     return subs
 
 
@@ -255,6 +271,13 @@ def test_grader_gives_zero_to_a_correct_function_that_uses_a_forbidden_api(grade
     row = graded[(f"{task.id}--{entry}", task.id)]
     assert row["status"] == "failed" and float(row["points"]) == 0
     assert named(row["feedback"], entry), row["feedback"]
+
+
+@pytest.mark.parametrize("task_id", REFERENCE_CHEATS)
+def test_the_course_reference_code_solves_no_task_when_graded(graded, task_id):
+    row = graded[(f"reference--{task_id}", task_id)]
+    assert row["status"] == "failed" and float(row["points"]) == 0
+    assert named(row["feedback"], REFERENCE_CHEATS[task_id][0]), row["feedback"]
 
 
 @pytest.mark.parametrize("variant", ALIASES)

@@ -55,9 +55,9 @@ def test_each_submission_is_written_once_and_the_csv_twice(subs, tmp_path, monke
         counts["grades"] += 1
         return whole(self, *args, **kwargs)
 
-    def count_feedback(self, record):
+    def count_feedback(self, record, text):
         counts["feedback"] += 1
-        return one(self, record)
+        return one(self, record, text)
 
     monkeypatch.setattr(gradebook.Gradebook, "_write_grades", count_grades)
     monkeypatch.setattr(gradebook.Gradebook, "_write_feedback", count_feedback)

@@ -201,8 +201,16 @@ FULL = sum(t.points for t in tasks.for_exercise(EXERCISE))
 N_TASKS = len(tasks.for_exercise(EXERCISE))
 
 
+def feedback_file(batch, student):
+    return (batch["out"] / "feedback" / student / f"{EXERCISE}.txt").read_text()
+
+
 def test_every_submission_has_its_rows_and_the_batch_completes(batch):
     assert batch["summary"]["complete"]
+    # unreadable notebooks and the one of no known exercise are counted as such, never as
+    # "unchanged" (nothing was graded before)
+    assert batch["summary"]["reused"] == 0
+    assert batch["summary"]["invalid"] == 5  # malformed, notanotebook, oldformat, empty, unknown
     assert set(batch["rows"]) >= {"good", "blank", "malformed", "killer", "vandal", "unknown"}
     header = list(batch["all_rows"][0])
     assert header == gradebook.GRADES_COLUMNS
@@ -232,11 +240,15 @@ def test_unreadable_notebooks_are_invalid(batch, student, text):
     rows = batch["rows"][student]
     assert len(rows) == N_TASKS and set(statuses(batch, student)) == {"invalid"}
     assert text in rows[0]["feedback"]
+    assert "submit that .ipynb file again" in rows[0]["feedback"]  # what to do about it
 
 
 def test_unknown_exercise_gets_one_invalid_row(batch):
     (row,) = batch["rows"]["unknown"]
     assert row["status"] == "invalid" and "unknown exercise" in row["feedback"]
+    assert row["exercise"] == "" and row["file"].endswith("unknown/homework.ipynb")
+    text = (batch["out"] / "feedback" / "unknown" / "unknown-homework.txt").read_text()
+    assert "open the exercise from exercises/ and save your work in it" in text
 
 
 def test_syntax_error_costs_only_its_task(batch):
@@ -244,11 +256,16 @@ def test_syntax_error_costs_only_its_task(batch):
     assert rows["mse_gradients"]["status"] == "error"
     assert "SyntaxError" in rows["mse_gradients"]["feedback"]
     assert rows["gd_step"]["status"] == "passed"
+    # the error is said once: not twice on its task's line, not under the tasks that passed
+    assert rows["mse_gradients"]["feedback"].count("SyntaxError") == 1
+    assert "SyntaxError" not in rows["gd_step"]["feedback"]
+    assert feedback_file(batch, "syntax").count("SyntaxError") == 1
 
 
 def test_top_level_exception_is_reported_and_defined_functions_still_graded(batch):
     assert points(batch, "toplevel") == FULL
-    assert "RuntimeError: boom" in batch["rows"]["toplevel"][0]["feedback"]
+    # said once, above the tasks (every task passed, so no row repeats it)
+    assert feedback_file(batch, "toplevel").count("RuntimeError: boom") == 1
 
 
 def test_any_standard_library_module_can_be_imported(batch):
@@ -267,7 +284,7 @@ def test_infinite_loop_times_out_and_says_where(batch):
 def test_memory_bomb_is_stopped_and_the_limit_named(batch, student, error):
     assert points(batch, student) == FULL
     last_cell = len(cells_of("solutions")) + 1
-    feedback = batch["rows"][student][0]["feedback"]
+    feedback = feedback_file(batch, student)  # every task passed: said once, above them
     assert f"went over the 3 GiB memory limit in cell {last_cell} ({error}" in feedback
 
 
@@ -291,7 +308,7 @@ def test_megabytes_of_output_are_capped(batch):
 
 def test_sys_exit_and_os_exit(batch):
     assert points(batch, "sysexit") == FULL
-    assert "SystemExit" in batch["rows"]["sysexit"][0]["feedback"]
+    assert "SystemExit" in feedback_file(batch, "sysexit")
     assert set(statuses(batch, "osexit")) == {"error"}
     assert "exited" in batch["rows"]["osexit"][0]["feedback"]
 
@@ -330,7 +347,7 @@ def test_magics_run_as_in_jupyterlab(batch):
     # %%time cells run their bodies, other magics and shell escapes do nothing harmful, and
     # input() meets end-of-file instead of waiting for a keyboard
     assert points(batch, "magics") == FULL, batch["rows"]["magics"]
-    feedback = batch["rows"]["magics"][0]["feedback"]
+    feedback = feedback_file(batch, "magics")
     assert "EOFError: input() gets no answer while the notebook is graded" in feedback
 
 
@@ -351,7 +368,8 @@ def test_feedback_files_never_show_hidden_probes(batch):
 
 def test_totals(batch):
     totals = {r["student"]: r for r in read_csv(batch["out"] / "totals.csv")}
-    assert list(next(iter(totals.values()))) == gradebook.TOTALS_COLUMNS
+    # then one column per assignment: here the one exercise graded
+    assert list(next(iter(totals.values()))) == [*gradebook.TOTALS_COLUMNS, EXERCISE]
     assert float(totals["good"]["points"]) == FULL
     assert float(totals["good"]["max_points"]) == FULL
 
@@ -365,9 +383,10 @@ def test_every_solution_full_marks_and_every_blank_zero(tmp_path):
     pipeline.grade([tmp_path / "subs"], tmp_path / "out", secret=SECRET, jobs=2)
     totals = {r["student"]: r for r in read_csv(tmp_path / "out" / "totals.csv")}
     for exercise in tasks.exercises():
-        full = totals[f"solutions-{exercise}"]
-        assert full["points"] == full["max_points"] != "0"
-        assert totals[f"exercises-{exercise}"]["points"] == "0"
+        full = totals[f"solutions-{exercise}"]  # out of every exercise graded: fixed maxima
+        assert full[exercise] == str(sum(t.points for t in tasks.for_exercise(exercise)))
+        assert full["max_points"] == str(sum(t.points for t in tasks.all_tasks()))
+        assert totals[f"exercises-{exercise}"][exercise] == "0"
 
 
 def test_rerun_grades_only_what_changed_and_force_regrades(tmp_path):

@@ -29,7 +29,29 @@ import numpy as np
 
 from .. import judge
 
-__all__ = ["Detector", "Task", "register", "get", "all_tasks", "for_exercise", "exercises"]
+__all__ = [
+    "REFERENCE",
+    "Detector",
+    "Task",
+    "register",
+    "get",
+    "all_tasks",
+    "for_exercise",
+    "exercises",
+]
+
+# The course's own reference implementations, which lesson 00 invites learners to read:
+# calling them would solve a task without the skill it is for (`gdcourse.optim.step_lr`
+# answers a schedule task, `gdcourse.doctor` labels a loss curve). Every task rules them
+# out, on top of what it forbids itself (`Task.ruled_out`).
+REFERENCE = (
+    "gdcourse.optim",
+    "gdcourse.rates",
+    "gdcourse.lrfind",
+    "gdcourse.explore",
+    "gdcourse.functions",
+    "gdcourse.doctor",
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,12 @@ class Task:
     compare: Callable | None = None
     seconds: float = 2.0  # time limit per probe
     forbids: tuple[str, ...] = ()  # APIs the learner's function may not use (`forbidden`)
+
+    @property
+    def ruled_out(self) -> tuple[str, ...]:
+        """What the learner's function may not use: the task's `forbids` and the course's
+        reference implementations (`REFERENCE`)."""
+        return self.forbids + REFERENCE
 
     def accepts(self, answer, expected, probe, correct) -> bool:
         """Whether `answer` counts as `expected` on this probe (`correct`: the oracle's answer).

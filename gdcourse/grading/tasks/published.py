@@ -13,6 +13,7 @@ the public probes and nothing else.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -75,6 +76,22 @@ def record(task: Task) -> dict:
             for d in task.detectors
         ],
     }
+
+
+def fingerprint(tasks) -> str:
+    """A short hash of tasks as a learner meets them: their plain fields (ids, titles,
+    points, calls, public probes, tolerances, what they forbid) and their detectors'
+    names and hints. The course folder and a hand-out built from it give the same value,
+    so an exercise notebook can record the version of the tasks it was made for."""
+    plain = [
+        {
+            "fields": _plain(t, TASK_CODE),
+            "detectors": [_plain(d, DETECTOR_CODE) for d in t.detectors],
+        }
+        for t in sorted(tasks, key=lambda t: t.id)
+    ]
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def document(tasks) -> str:
