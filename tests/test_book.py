@@ -26,6 +26,7 @@ import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from gdcourse.course import lessons
+from tests import browser
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "book" / "build.py"
@@ -40,7 +41,7 @@ ORDER = (
     + [f"exercises/{name}" for name in EXERCISES]
     + [f"docs/{name}" for name in GUIDES]
 )
-in_ci = os.environ.get("CI", "").strip().lower() == "true"
+in_ci = browser.in_ci()
 
 builder_unavailable = None
 try:
@@ -309,33 +310,23 @@ def test_a_broken_internal_link_fails_the_build(tmp_path):
 
 # ---------------------------------------------------------------- in a browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(os.environ.get("GDCOURSE_SCREENSHOTS", ROOT / "tests" / ".screenshots"))
-browser_unavailable = None
-try:
-    import playwright.sync_api  # noqa: F401
-except ImportError:
-    browser_unavailable = "the playwright package is not installed (make setup)"
-if not os.access(CHROMIUM, os.X_OK):
-    browser_unavailable = "Debian's chromium is not installed (apt-get install chromium)"
+BROWSER_UNAVAILABLE = browser.unavailable()
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(bool(browser_unavailable) and not in_ci, reason=f"{browser_unavailable}")
-def test_the_site_opened_from_disk_offline_typesets_math_and_searches(site):
+@pytest.mark.skipif(bool(BROWSER_UNAVAILABLE) and not in_ci, reason=f"{BROWSER_UNAVAILABLE}")
+def test_the_site_opened_from_disk_offline_shows_math_explorers_and_search(site):
     from playwright.sync_api import sync_playwright
 
     requests, errors = [], []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chrome = browser.launch_chromium(p)
         try:
-            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-            tab = context.new_page()
-            tab.on("request", lambda r: requests.append(r.url))
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            tab = browser.offline_tab(
+                chrome, requests, errors, viewport={"width": 1280, "height": 900}
+            )
             tab.goto((site / "notebooks" / "08_momentum.html").as_uri())
             tab.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
             tab.evaluate("() => MathJax.startup.promise")
@@ -350,6 +341,18 @@ def test_the_site_opened_from_disk_offline_typesets_math_and_searches(site):
             })"""
             )
             tab.screenshot(path=str(SCREENSHOTS / "book_08_momentum.png"))
+            explorer = site / "notebooks" / f"{next(n for n in LESSONS if explorer_lines(n))}.html"
+            tab.goto(explorer.as_uri())
+            note = tab.locator(".gd-explorer-note").first
+            note.scroll_into_view_if_needed()
+            shown = note.is_visible() and tab.evaluate(
+                """() => {
+                const img = document.querySelector('.gd-explorer-note')
+                    .closest('.cell_output').querySelector('img');
+                return img.naturalWidth > 0 && img.getBoundingClientRect().height > 100;
+            }"""
+            )
+            tab.screenshot(path=str(SCREENSHOTS / "book_explorer.png"))
             tab.goto((site / "search.html").as_uri() + "?q=momentum")
             tab.wait_for_selector("#search-results li a", timeout=30_000)
             results = tab.eval_on_selector_all(
@@ -357,9 +360,10 @@ def test_the_site_opened_from_disk_offline_typesets_math_and_searches(site):
             )
             tab.screenshot(path=str(SCREENSHOTS / "book_search.png"))
         finally:
-            browser.close()
+            chrome.close()
     assert state["math"] > 20 and state["mathErrors"] == 0 and state["rawMath"] == 0
     assert state["figures"] == state["images"] > 0
+    assert shown, "the explorer's picture or its line is not shown"
     assert any("Momentum" in title for title in results)
-    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert browser.remote(requests) == []
     assert errors == []
