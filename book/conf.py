@@ -59,4 +59,3 @@ html_theme_options = {
 # ---- warnings are errors (book/build.py passes -W --keep-going): a broken internal link,
 # a missing image or a bad cross-reference fails the build
 nitpicky = True
-suppress_warnings = []
