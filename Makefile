@@ -5,12 +5,13 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BOOK_STAMP := $(VENV)/.installed-book
 ARGS   ?=
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 
-.PHONY: setup lab test lint exercises notebooks slides benchmarks clean
+.PHONY: setup lab test lint exercises notebooks slides book benchmarks clean
 
 ## setup: create .venv and install the course with pinned versions (only when inputs changed)
 setup: $(STAMP)
@@ -24,20 +25,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m ipykernel install --sys-prefix --name gdcourse --display-name "Python (gdcourse)"
 	@touch $(STAMP)
 
+# The website's builder (the `book` extra): `make book` and `make test` need it, `make lab` not.
+$(BOOK_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,book]'
+	@touch $(BOOK_STAMP)
+
 ## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
 
 ## test: set up, then lint and run every test: unit tests and nbval over the notebooks, then
-## the portability pass (nbval again with the CPU kernels forced onto other code paths)
-test: $(STAMP) lint
+## the portability pass (nbval again with the CPU kernels forced onto other code paths).
+## It installs the website's builder too: tests/test_book.py builds and checks the site.
+test: $(BOOK_STAMP) lint
 	$(PY) -m pytest tests --nbval $(NOTEBOOK_DIRS) \
 	    --nbval-kernel-name gdcourse --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(PY) -m tests.portability --jobs 2 $(NOTEBOOK_DIRS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check gdcourse tests benchmarks
-	$(PY) -m ruff format --check gdcourse tests benchmarks
+	$(PY) -m ruff check gdcourse tests benchmarks book
+	$(PY) -m ruff format --check gdcourse tests benchmarks book
 
 ## exercises: regenerate exercises/ from solutions/ (the single source)
 exercises: $(STAMP)
@@ -54,9 +61,14 @@ notebooks: exercises
 slides: $(STAMP)
 	$(PY) -m gdcourse slides $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) --out decks
 
+## book: the course as a static website, from the stored outputs (nothing is executed);
+## open book/_build/html/index.html (works from disk, no network)
+book: $(BOOK_STAMP)
+	$(PY) book/build.py
+
 ## benchmarks: print name=value lines for the speed goals (a few minutes)
-benchmarks: $(STAMP)
+benchmarks: $(BOOK_STAMP)
 	@for script in benchmarks/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info decks
+	rm -rf $(VENV) .pytest_cache .ruff_cache gdcourse.egg-info decks book/_build

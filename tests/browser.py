@@ -80,6 +80,22 @@ def launch_chromium(playwright):
     )
 
 
+def offline_tab(chrome, requests, errors, **options):
+    """A new tab in a context with no network; it appends each request's URL to `requests`
+    and each page error or console error to `errors`."""
+    context = chrome.new_context(offline=True, **options)
+    tab = context.new_page()
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return tab
+
+
+def remote(requests):
+    """The requests that would leave the machine (anything but file: and data: URLs)."""
+    return [url for url in requests if not url.startswith(("file:", "data:"))]
+
+
 # ---------------------------------------------------------------------------------------
 # JupyterLab
 
