@@ -388,7 +388,7 @@ class MomentumMap(Explorer):
     """
 
     title = "Momentum explorer"
-    MAX_STEPS = 1000  # the colour scale: steps to shrink the error 1000×
+    MAX_STEPS = 1000  # the colour scale: steps to shrink the error 1000×, predicted from the rate
 
     def __init__(self, steps: int = 60):
         self.steps = steps
@@ -408,7 +408,7 @@ class MomentumMap(Explorer):
             norm=LogNorm(1, self.MAX_STEPS),
             extent=(0.0, 4.0, 0.0, 0.99),
         )
-        fig.colorbar(self.mesh, ax=self.ax, extend="max", label="steps to error ÷ 1000")
+        fig.colorbar(self.mesh, ax=self.ax, extend="max", label="predicted steps to error ÷ 1000")
         (self.point,) = self.ax.plot(
             [], [], "o", color="white", markeredgecolor="black", markersize=8, label="(η, β)"
         )
@@ -479,9 +479,10 @@ class MomentumMap(Explorer):
         best_steps = rates.steps_to_reduce(best.rate, 1e-3)
         when = "never" if not np.isfinite(steps) else f"{steps:.0f} steps"
         self.say(
-            f"η = {lr:.4g}, β = {v['beta']:.2f}: rate {rate:.4f} per step, error ÷ 1000 in {when}",
+            f"η = {lr:.4g}, β = {v['beta']:.2f}: rate {rate:.4f} per step, "
+            f"error ÷ 1000 in {when} (predicted from the rate)",
             f"best pair η* = {best.lr:.4g}, β* = {best.beta:.3f}: rate {best.rate:.4f}, "
-            f"{best_steps:.0f} steps",
+            f"{best_steps:.0f} steps predicted",
         )
         return (mu, L)
 
