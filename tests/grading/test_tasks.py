@@ -45,8 +45,8 @@ def mutants(task):
     return module.MUTANTS.get(task.id, {})
 
 
-def test_the_course_has_at_least_forty_tasks_in_ten_exercises():
-    assert len(TASKS) >= 40
+def test_the_course_has_at_least_forty_five_tasks_in_ten_exercises():
+    assert len(TASKS) >= 45
     assert len(tasks.exercises()) >= 10
     assert all(2 <= len(tasks.for_exercise(e)) <= 6 for e in tasks.exercises())
 
