@@ -837,6 +837,9 @@ class Restarts(Explorer):
         found = basin == glob
         p = found.mean()
         share = found[:, :k].any(axis=1).mean()
+        # the formula's chance, and the binomial standard error of a share of len(basin) trials
+        q = 1 - (1 - p) ** k
+        error = np.sqrt(q * (1 - q) / len(basin))
         counts = np.bincount(basin[0, :k], minlength=len(self.levels))
         reached = ", ".join(f"{n} min {i}" for i, n in enumerate(counts) if n)
         self.say(
@@ -844,7 +847,8 @@ class Restarts(Explorer):
             f"trial 1 reached {reached}; its best loss {best[0, k - 1]:+.3f} "
             f"(global minimum {self.levels[glob]:+.3f})",
             f"{len(basin)} trials: p = {p:.3f} per start; the best of k found the global minimum "
-            f"in {share:.0%}, 1 − (1 − p)^k = {1 - (1 - p) ** k:.0%}",
+            f"in {share:.0%}, 1 − (1 − p)^k = {q:.0%} ± {error:.0%} (standard error of "
+            f"{len(basin)} trials)",
         )
         return "axes"
 

@@ -217,6 +217,10 @@ def test_restart_explorer_draws_the_restart_runs():
     np.testing.assert_allclose(e.first.get_ydata(), best[0])
     glob = int(np.argmin(e.levels))
     assert f"p = {np.mean(basin == glob):.3f} per start" in e.readout.value
+    # the formula's chance for k = 5, with the binomial standard error of the trials' share
+    q = 1 - (1 - np.mean(basin == glob)) ** 5
+    error = np.sqrt(q * (1 - q) / len(basin))
+    assert f"= {q:.0%} ± {error:.0%} (standard error of {len(basin)} trials)" in e.readout.value
     # a narrow square around the shallowest minimum: no number of restarts finds the global one
     e.controls["spread"].value = 0.3
     assert "p = 0.000 per start" in e.readout.value and "global minimum in 0%" in e.readout.value
