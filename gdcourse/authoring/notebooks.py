@@ -10,9 +10,28 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["KERNEL", "execute", "main"]
+__all__ = ["KERNEL", "execute", "joined_streams", "main"]
 
 KERNEL = "gdcourse"
+
+
+def joined_streams(outputs: list) -> list:
+    """The outputs with each run of consecutive stream outputs to the same stream joined
+    into one: a kernel flushes a long print in several messages at moments that vary, and
+    stored notebooks should not change with them (the text is the same)."""
+    joined = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and output.get("output_type") == "stream"
+            and last.get("output_type") == "stream"
+            and last.get("name") == output.get("name")
+        ):
+            last["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
 
 
 def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write: bool = True):
@@ -38,6 +57,9 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = joined_streams(cell.outputs)
     if write:
         nb.metadata["kernelspec"] = {
             "name": kernel,

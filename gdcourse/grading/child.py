@@ -135,10 +135,11 @@ def notebook_namespace() -> dict:
 
 
 def _quiet_checks() -> None:
-    """Inside grading, the notebook's `check(...)` lines do nothing."""
+    """Inside grading, the notebook's `check(...)` and `handed_out(...)` lines do nothing
+    (the grader itself says when a notebook was made for other tasks)."""
     stub = types.ModuleType(CHECKS)
     stub.check = lambda *args, **kwargs: None
-    stub.evaluate = stub.check
+    stub.evaluate = stub.handed_out = stub.check
     sys.modules[CHECKS] = stub
 
 

@@ -29,3 +29,19 @@ def test_failing_notebook_is_left_unchanged(tmp_path, capsys):
     assert cli.main(["execute", str(path)]) == 1
     assert path.read_text() == before
     assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_execute_stores_a_print_split_across_flushes_as_one_output(tmp_path, capsys):
+    path = tmp_path / "flushes.ipynb"
+    source = (
+        "import sys, time\n"
+        "print('first', flush=True); time.sleep(0.3)\n"
+        "print('second', flush=True); time.sleep(0.3)\n"
+        "print('oops', file=sys.stderr, flush=True); time.sleep(0.3)\n"
+        "print('third')"
+    )
+    tiny_notebook(path, source)
+    assert cli.main(["execute", str(path)]) == 0
+    outputs = json.loads(path.read_text())["cells"][0]["outputs"]
+    streams = [(o["name"], "".join(o["text"])) for o in outputs]
+    assert streams == [("stdout", "first\nsecond\n"), ("stderr", "oops\n"), ("stdout", "third\n")]

@@ -374,19 +374,43 @@ def test_totals(batch):
     assert float(totals["good"]["max_points"]) == FULL
 
 
+def completed(exercise: str):
+    """The exercise notebook as a student hands it in after doing every task: its own
+    cells (the import cell with `handed_out(...)` included), each stub replaced by the
+    solution's cell of the same id."""
+    blank = nbformat.read(ROOT / "exercises" / f"{exercise}.ipynb", as_version=4)
+    solved = {
+        c.id: c.source for c in nbformat.read(ROOT / "solutions" / f"{exercise}.ipynb", 4).cells
+    }
+    for cell in blank.cells:
+        if cell.cell_type == "code" and "NotImplementedError" in cell.source:
+            cell.source = solved[cell.id]
+    return blank
+
+
 def test_every_solution_full_marks_and_every_blank_zero(tmp_path):
     for exercise in tasks.exercises():
-        for folder in ("solutions", "exercises"):
+        for folder in ("solutions", "exercises", "completed"):
             target = tmp_path / "subs" / f"{folder}-{exercise}" / f"{exercise}.ipynb"
             target.parent.mkdir(parents=True)
-            shutil.copy(ROOT / folder / f"{exercise}.ipynb", target)
+            if folder == "completed":
+                nbformat.write(completed(exercise), target)
+            else:
+                shutil.copy(ROOT / folder / f"{exercise}.ipynb", target)
     pipeline.grade([tmp_path / "subs"], tmp_path / "out", secret=SECRET, jobs=2)
     totals = {r["student"]: r for r in read_csv(tmp_path / "out" / "totals.csv")}
+    rows = read_csv(tmp_path / "out" / "grades.csv")
     for exercise in tasks.exercises():
+        maximum = str(sum(t.points for t in tasks.for_exercise(exercise)))
         full = totals[f"solutions-{exercise}"]  # out of every exercise graded: fixed maxima
-        assert full[exercise] == str(sum(t.points for t in tasks.for_exercise(exercise)))
+        assert full[exercise] == maximum
         assert full["max_points"] == str(sum(t.points for t in tasks.all_tasks()))
         assert totals[f"exercises-{exercise}"][exercise] == "0"
+        # what a student who did every task hands in: the exercise's own import cell
+        # (`handed_out`) runs quietly, and every task scores
+        assert totals[f"completed-{exercise}"][exercise] == maximum, exercise
+        mine = [r for r in rows if r["student"] == f"completed-{exercise}"]
+        assert mine and not any(r["feedback"] for r in mine), mine[:2]
 
 
 def test_rerun_grades_only_what_changed_and_force_regrades(tmp_path):
