@@ -63,13 +63,15 @@ ROOT_VARIABLE = "GDCOURSE_AUTOGRADER_ROOT"
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image: a virtual
-# environment with the course's pinned versions (torch first and pinned, as `make setup`).
+# environment with the course's pinned versions (torch first and pinned, as `make setup`;
+# the CPU build: the graders have no GPU). Its python3 must be 3.11 or newer.
 set -euo pipefail
 ROOT="${GDCOURSE_AUTOGRADER_ROOT:-/autograder}"
 COURSE="$ROOT/source/course"
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip
-"$ROOT/venv/bin/python" -m pip install --quiet -c "$COURSE/constraints.txt" torch==2.13.0
+"$ROOT/venv/bin/python" -m pip install --quiet -c "$COURSE/constraints.txt" torch==2.13.0 \\
+    --index-url https://download.pytorch.org/whl/cpu
 "$ROOT/venv/bin/python" -m pip install --quiet -c "$COURSE/constraints.txt" "$COURSE"
 """
 

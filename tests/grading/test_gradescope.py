@@ -147,6 +147,8 @@ def test_the_zip_has_the_scripts_at_its_root_and_the_course_under_course(autogra
     course_line = setup.index('-c "$COURSE/constraints.txt" "$COURSE"')
     assert torch_line < course_line
     assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text().splitlines()
+    for script in (hosted.SETUP_SH, hosted.RUN_AUTOGRADER):  # bash can parse them
+        subprocess.run(["bash", "-n"], input=script, text=True, check=True)
 
 
 def test_the_zip_carries_a_secret_of_its_own_never_the_instructors(autograder, tmp_path):
