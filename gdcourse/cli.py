@@ -6,7 +6,7 @@ when that command runs (so `gdcourse lessons` does not import torch):
   execute, lessons, build-exercises, release, slides, mark-slides, timings, objectives,
   points, plan
       -> gdcourse.authoring (maintainers)
-  grade, lms, similarity, dropbox
+  grade, lms, similarity, dropbox, gradescope, classroom
       -> gdcourse.grading (instructors)
 """
 
@@ -34,6 +34,8 @@ COMMANDS = {
     "lms": ("grading.lms", "main"),
     "similarity": ("grading.similarity", "main"),
     "dropbox": ("grading.dropbox", "main"),
+    "gradescope": ("grading.hosted", "gradescope_main"),
+    "classroom": ("grading.hosted", "classroom_main"),
 }
 
 
@@ -100,6 +102,32 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the secret hidden probes are drawn from (default: one in your configuration "
         "folder, created on first use; never inside the course folder)",
+    )
+
+    scope = commands.add_parser(
+        "gradescope", help="write a Gradescope autograder zip for exercises"
+    )
+    scope.add_argument("exercises", nargs="+", metavar="EXERCISE", help="e.g. 08 or 08_momentum")
+    scope.add_argument("--out", required=True, metavar="ZIP", help="the zip to write")
+    scope.add_argument(
+        "--visibility",
+        choices=("visible", "hidden", "after_due_date", "after_published"),
+        default=later,
+        help="when students see the results (default: visible)",
+    )
+    scope.add_argument(
+        "--timeout", type=float, default=later, help="seconds per submission (default 30)"
+    )
+
+    room = commands.add_parser(
+        "classroom", help="grade one student's notebooks; print GitHub Classroom's result JSON"
+    )
+    room.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    room.add_argument("--student", default=later, help="the student's id (hidden probes)")
+    room.add_argument("--exercise", default=later, metavar="ID", help="as for grade")
+    room.add_argument("--secret", default=later, metavar="FILE", help="as for grade")
+    room.add_argument(
+        "--timeout", type=float, default=later, help="seconds per notebook (default 30)"
     )
 
     alike = commands.add_parser(
