@@ -56,6 +56,8 @@ __all__ = [
     "DEEP_INITS",
     "deep_layers",
     "deep_statistics",
+    "DEEP_ROUNDING",
+    "deep_rounding_floor",
 ]
 
 # ------------------------------------------------------------------ learning rate, 1-D
@@ -597,7 +599,6 @@ def deep_layers(depth: int, init: str, *, width: int = DEEP_WIDTH, seed: int = 0
         return [(m.weight.numpy().copy(), m.bias.numpy().copy()) for m in (first, *blocks, last)]
 
 
-@lru_cache(maxsize=512)
 def deep_statistics(
     depth: int, init: str, activation: str, *, width: int = DEEP_WIDTH, seed: int = 0
 ):
@@ -610,6 +611,27 @@ def deep_statistics(
     l's weights, what an optimiser sees. Both for l = 1 … depth. Cached: the explorer asks
     again whenever a slider comes back to a value. Introduced in lesson 12.
     """
+    return _deep_pass(depth, init, activation, width, seed)[:3]
+
+
+DEEP_ROUNDING = 1e-13
+"""A spread of h_l below this fraction of the largest |h_l| is float64 rounding, not the
+network: float64 keeps about 16 significant digits, so an input-dependent part that much
+smaller than h_l itself is rounded away (1e-13 leaves a margin above that)."""
+
+
+def deep_rounding_floor(
+    depth: int, init: str, activation: str, *, width: int = DEEP_WIDTH, seed: int = 0
+) -> np.ndarray:
+    """DEEP_ROUNDING · max|h_l| for blocks l = 1 … depth of deep_statistics' network: a
+    spread below it is lost to rounding and only bounded by it, not measured (lesson 12's
+    explorer prints such a spread as "< floor"). Introduced in lesson 12."""
+    return DEEP_ROUNDING * _deep_pass(depth, init, activation, width, seed)[3]
+
+
+@lru_cache(maxsize=512)
+def _deep_pass(depth: int, init: str, activation: str, width: int, seed: int):
+    """deep_statistics' (spread, grad, loss) and max|h_l| of each block, cached."""
     if activation not in DEEP_ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(DEEP_ACTIVATIONS)}, got {activation!r}")
     X, y = data.regression5(n=64, seed=0)
@@ -633,9 +655,10 @@ def deep_statistics(
             grad[l] = np.linalg.norm(delta.T @ inputs[l])
             signal = delta @ layers[l + 1][0]
         spread = np.array([np.sqrt(np.mean(np.var(h, axis=0))) for h in outputs])
-    spread.setflags(write=False)
-    grad.setflags(write=False)
-    return spread, grad, loss
+        size = np.array([np.abs(h).max() for h in outputs])
+    for values in (spread, grad, size):
+        values.setflags(write=False)
+    return spread, grad, loss, size
 
 
 # --- lesson 11: loss landscapes

@@ -678,7 +678,8 @@ class DeepGradients(Explorer):
     hidden blocks Linear(32, 32) → activation initialised as chosen, then Linear(32, 1),
     on lesson 12's batch of 64 examples. Both panels share one fixed log axis, so that
     settings can be compared by eye; values beyond it are drawn on its edge and the
-    readout says so.
+    readout says so. A spread lost to float64 rounding (`explore.deep_rounding_floor`) is
+    printed as a bound, not as a value.
     """
 
     title = "Depth and initialisation explorer"
@@ -727,9 +728,14 @@ class DeepGradients(Explorer):
         else:
             verdict = "block 1 and the last block within 100× of each other"
         edge = " (points off the chart sit on its edge)" if outside.any() else ""
+        floor = explore.deep_rounding_floor(depth, v["init"], v["activation"])
+        shown = [
+            f"< {floor[i]:.0e} (lost to rounding)" if spread[i] < floor[i] else f"{spread[i]:.1e}"
+            for i in (0, -1)
+        ]
         self.say(
             f"{depth} blocks, {v['activation']}, init {v['init']}: loss {loss:.3g}{edge}",
-            f"spread of h_l: {spread[0]:.1e} at block 1, {spread[-1]:.1e} at block {depth}",
+            f"spread of h_l: {shown[0]} at block 1, {shown[1]} at block {depth}",
             f"‖∂L/∂W_l‖: {grad[0]:.1e} at block 1, {grad[-1]:.1e} at block {depth}, "
             f"ratio {ratio:.0e}: {verdict}",
         )

@@ -196,6 +196,12 @@ def test_deep_gradients_explorer_draws_deep_statistics():
     assert "every block&#x27;s gradient is tiny" in e.readout.value
     e.controls["init"].value = "N(0, 1): too large"
     assert "exploding towards the input" in e.readout.value
+    # a sigmoid's last spread is float64 rounding: printed as a bound, not as a value
+    e.controls["activation"].value = "sigmoid"
+    e.controls["init"].value = "default (nn.Linear)"
+    floor = explore.deep_rounding_floor(25, "default (nn.Linear)", "sigmoid")
+    assert explore.deep_statistics(25, "default (nn.Linear)", "sigmoid")[0][-1] < floor[-1]
+    assert f"&lt; {floor[-1]:.0e} (lost to rounding) at block 25" in e.readout.value
 
 
 # --- lesson 11: loss landscapes
