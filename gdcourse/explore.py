@@ -625,7 +625,7 @@ def deep_rounding_floor(
 ) -> np.ndarray:
     """DEEP_ROUNDING · max|h_l| for blocks l = 1 … depth of deep_statistics' network: a
     spread below it is lost to rounding and only bounded by it, not measured (lesson 12's
-    explorer prints such a spread as "< floor"). Introduced in lesson 12."""
+    explorer prints such a spread as "< floor")."""
     return DEEP_ROUNDING * _deep_pass(depth, init, activation, width, seed)[3]
 
 
