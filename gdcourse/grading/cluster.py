@@ -18,7 +18,8 @@ store are the same as a local run's.
   submission gets `error` rows saying so (`LOST`), and the batch goes on.
 - Children's user ids (when the worker runs as root) are unique per host: each worker's
   server locks a block of `sandbox.UID_BLOCK` ids (`uid_block`, a lock file per block in
-  the host's temporary folder, held while the worker lives; block 0 is left to a local
+  the host's temporary folder, or in $GDCOURSE_UID_LOCKS where jobs on one host get
+  private temporary folders; held while the worker lives; block 0 is left to a local
   `gdcourse grade`).
 
 `distributed` is the optional extra `dask` (`pip install -e '.[dask]'`); nothing else in
@@ -63,8 +64,9 @@ LOST = (
 def uid_block(folder=None) -> tuple[int, int]:
     """The first uid of a block no other server on this host holds, and the descriptor
     of its lock file (the block is held while it stays open, and freed when the process
-    ends, however it ends)."""
-    folder = Path(folder or tempfile.gettempdir())
+    ends, however it ends). The lock files are in `folder`, else $GDCOURSE_UID_LOCKS, else
+    the temporary folder: one every worker on the host sees."""
+    folder = Path(folder or os.environ.get("GDCOURSE_UID_LOCKS") or tempfile.gettempdir())
     for block in BLOCKS:
         try:
             fd = os.open(folder / f"gdcourse-uids-{block}.lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -166,3 +166,16 @@ def test_usage_errors(tmp_path):
     with pytest.raises(SystemExit) as exc:
         cli.main(["grade", str(tmp_path), "--out", "o", "--dask", "2", "--scheduler", "x"])
     assert exc.value.code == 2
+
+
+def test_each_server_on_a_host_gets_its_own_block_of_uids(tmp_path, monkeypatch):
+    first, lock = cluster.uid_block(tmp_path)
+    second, other = cluster.uid_block(tmp_path)
+    assert first == sandbox.UNPRIVILEGED + sandbox.UID_BLOCK  # block 0 is a local run's
+    assert second == first + sandbox.UID_BLOCK
+    os.close(lock)  # a worker that ends frees its block, however it ends
+    monkeypatch.setenv("GDCOURSE_UID_LOCKS", str(tmp_path))
+    again, lock = cluster.uid_block()
+    assert again == first
+    for fd in (lock, other):
+        os.close(fd)
