@@ -14,15 +14,15 @@ two within 1.5x of each other (bookkeeping that grows with the class shows as a 
 Then Dask (skipped, with a line, without the `dask` extra): the same 30 submissions graded
 in this process with `--jobs 2` and on a LocalCluster of 2 workers x 1 slot (the cluster's
 processes started beforehand, as a course's cluster is; its fork servers started inside the
-timing, as the local run's is), and prints `dask_speedup=` (local seconds over Dask
-seconds; goal >= 0.8), `dask_warm_speedup=` (the same against a second run on the
-now warm servers, as on a cluster kept up between runs), `dask_server_start_s=`
-(registering the worker plugin: both servers warm), `dask_per_submission_ms=` (the 30
-again on the warm servers, wall time per
-submission), `dask_per_submission_ms_300=` (300 blank exercises on the warm servers, the
-cluster's own cost per task), `dask_worker_mib=` / `dask_server_mib=` (a worker process's
-resident memory, its server's unique memory) and `submissions_per_hour_per_worker=` (from
-the warm 30). docs/scale.md sizes a real cluster from these.
+timing, as the local run's is). It prints `dask_speedup=` (local seconds over Dask
+seconds; goal >= 0.8); `dask_warm_speedup=` (the same against a second run on the now warm
+servers, as on a cluster kept up between runs); `dask_server_start_s=` (registering the
+worker plugin: both servers warm); `dask_per_submission_ms=` (the 30 again on the warm
+servers, wall time per submission); `dask_per_submission_ms_300=` (300 blank exercises on
+the warm servers: the cluster's own cost per task); `dask_worker_mib=` and
+`dask_server_mib=` (a worker process's resident memory, its server's unique memory); and
+`submissions_per_hour_per_worker=` (from the warm 30). docs/scale.md sizes a real cluster
+from these.
 Usage: .venv/bin/python benchmarks/grading.py [dask]   (dask: only the Dask part)
 """
 
