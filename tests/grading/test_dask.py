@@ -161,6 +161,16 @@ def alive(pids) -> list[int]:
     return running
 
 
+def test_dask_n_starts_and_stops_its_own_local_cluster(tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "ann.ipynb").write_text(notebook(cells_of("solutions")))
+    (tmp_path / "secret").write_text("a test secret")
+    command = ["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--dask", "1"]
+    assert cli.main([*command, "--secret", str(tmp_path / "secret")]) == 0
+    rows = read_csv(tmp_path / "out" / "grades.csv")
+    assert rows and {r["status"] for r in rows} == {"passed"}
+
+
 def test_usage_errors(tmp_path):
     assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--dask", "0"]) == 2
     with pytest.raises(SystemExit) as exc:
