@@ -11,6 +11,7 @@ without `distributed` (the `dask` extra), except under CI=true, where it fails.
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -75,6 +76,13 @@ def test_the_benchmark_submissions_grade_as_they_do_locally(client, tmp_path):
     first_uids = [facts["first_uid"] for facts in on_dask.facts().values()]
     assert len(set(first_uids)) == 2
     assert all(uid >= sandbox.UNPRIVILEGED + sandbox.UID_BLOCK for uid in first_uids)
+    # the workers graded without ever importing a task definition (oracles stay here)
+    imported = client.run(lambda: [m for m in sys.modules if m.startswith("gdcourse.grading.")])
+    for modules in imported.values():
+        assert "gdcourse.grading.cluster" in modules
+        assert not [
+            m for m in modules if m.startswith(("gdcourse.grading.tasks", "gdcourse.grading.judge"))
+        ]
     # resumed as locally: nothing changed, nothing graded again
     again = pipeline.grade([tmp_path / "subs"], tmp_path / "dask", secret=SECRET, executor=on_dask)
     assert again["graded"] == 0 and again["reused"] == 30
