@@ -2,10 +2,13 @@
 
 One LocalCluster of 2 worker processes on 127.0.0.1 (no dashboard) for the module, with
 `allowed-failures` 0 so that a worker killed mid-run gives KilledWorker at once. It grades
-the benchmark's submissions to the local run's grades.csv, byte for byte; a loop still
-reads `timeout`; a worker killed mid-run gives that submission `error` rows and the batch
-goes on; after shutdown no sandbox server, nor anything it started, is left. Skipped
-without `distributed` (the `dask` extra), except under CI=true, where it fails.
+the benchmark's submissions to the local run's grades.csv and totals.csv, byte for byte
+(each worker's server with its own block of uids, no task definition imported on a
+worker, a second run resumed); a loop still reads `timeout` (through `--scheduler`); a
+worker killed mid-run gives that submission `error` rows and the batch goes on; after
+shutdown no sandbox server, nor anything it started, is left. `--dask 1` starts and stops
+its own cluster. Skipped without `distributed` (the `dask` extra), except under CI=true,
+where it fails.
 """
 
 import contextlib
