@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m ipykernel install --sys-prefix --name gdcourse --display-name "Python (gdcourse)"
 	@touch $(STAMP)
 
-# The website's builder (the `book` extra): `make book` and `make test` need it, `make lab` not.
+# The website's builder (the `book` extra) and Dask (the `dask` extra, grading on a cluster):
+# `make book` and `make test` need them, `make lab` not.
 $(BOOK_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,book]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,book,dask]'
 	@touch $(BOOK_STAMP)
 
 ## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine)

@@ -10,9 +10,23 @@ Then the cost of class size: it grades 300 and 1,200 blank exercise-01 submissio
 `--jobs 2` and prints `per_submission_ms_300=` and `per_submission_ms_1200=`, the time each
 adds beyond a one-submission run (server start and the rest). Goal: <= 20 ms each, and the
 two within 1.5x of each other (bookkeeping that grows with the class shows as a gap).
-Usage: .venv/bin/python benchmarks/grading.py
+
+Then Dask (skipped, with a line, without the `dask` extra): the same 30 submissions graded
+in this process with `--jobs 2` and on a LocalCluster of 2 workers x 1 slot (the cluster's
+processes started beforehand, as a course's cluster is; its fork servers started inside the
+timing, as the local run's is). It prints `dask_speedup=` (local seconds over Dask
+seconds; goal >= 0.8); `dask_warm_speedup=` (the same against a second run on the now warm
+servers, as on a cluster kept up between runs); `dask_server_start_s=` (registering the
+worker plugin: both servers warm); `dask_per_submission_ms=` (the 30 again on the warm
+servers, wall time per submission); `dask_per_submission_ms_300=` (300 blank exercises on
+the warm servers: the cluster's own cost per task); `dask_worker_mib=` and
+`dask_server_mib=` (a worker process's resident memory, its server's unique memory); and
+`submissions_per_hour_per_worker=` (from the warm 30). docs/scale.md sizes a real cluster
+from these.
+Usage: .venv/bin/python benchmarks/grading.py [dask]   (dask: only the Dask part)
 """
 
+import importlib.util
 import itertools
 import subprocess
 import sys
@@ -71,7 +85,69 @@ def class_size():
         print(f"per_submission_ms_{count}={1000 * per:.1f}", flush=True)
 
 
+def timed(function, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    summary = function(*args, **kwargs)
+    assert summary["complete"], summary
+    return time.perf_counter() - start
+
+
+def on_dask():
+    if importlib.util.find_spec("distributed") is None:
+        print("dask: skipped (pip install -c constraints.txt -e '.[dask]')")
+        return
+    import psutil
+
+    from gdcourse.grading import cluster, pipeline
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subs = tmp / "subs"
+        make_submissions(subs)
+        blank = blank_class(tmp / "blank", 300)
+        local_s = timed(pipeline.grade, [subs], tmp / "local", secret=b"benchmark", jobs=2)
+        with cluster.local_cluster(2, slots=1) as client:
+            start = time.perf_counter()
+            executor = cluster.DaskExecutor(client)
+            server_s = time.perf_counter() - start
+            grade_s = timed(
+                pipeline.grade, [subs], tmp / "dask", secret=b"benchmark", executor=executor
+            )
+            warm_s = timed(
+                pipeline.grade,
+                [subs],
+                tmp / "dask",
+                secret=b"benchmark",
+                executor=executor,
+                force=True,
+            )
+            one_s = timed(
+                pipeline.grade,
+                [blank / "student00000"],
+                tmp / "one",
+                secret=b"b",
+                executor=executor,
+            )
+            class_s = timed(pipeline.grade, [blank], tmp / "class", secret=b"b", executor=executor)
+            workers = client.run(lambda: psutil.Process().memory_info().rss)
+            servers = [
+                psutil.Process(f["pid"]).memory_full_info().uss for f in executor.facts().values()
+            ]
+    print(f"dask_speedup={local_s / (server_s + grade_s):.2f}", flush=True)
+    print(f"dask_local_s={local_s:.2f} dask_s={server_s + grade_s:.2f}")
+    print(f"dask_warm_speedup={local_s / warm_s:.1f}")  # a cluster kept up: servers started
+    print(f"dask_server_start_s={server_s:.2f}")
+    print(f"dask_per_submission_ms={1000 * warm_s / 30:.0f}")
+    print(f"dask_per_submission_ms_300={1000 * (class_s - one_s) / 299:.1f}")
+    print(f"dask_worker_mib={max(workers.values()) / 2**20:.0f}")
+    print(f"dask_server_mib={max(servers) / 2**20:.0f}")
+    print(f"submissions_per_hour_per_worker={3600 * 30 / (2 * warm_s):.0f}")
+
+
 def main():
+    if sys.argv[1:] == ["dask"]:
+        on_dask()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         paths = make_submissions(tmp / "subs")
@@ -120,6 +196,7 @@ def main():
         print(f"kernel_execute_s={kernel_s:.2f}")
         print(f"speedup={kernel_s / grade_s:.1f}")
     class_size()
+    on_dask()
 
 
 if __name__ == "__main__":

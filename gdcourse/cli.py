@@ -71,9 +71,29 @@ def parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="grade a folder of submissions")
     grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders")
     grade.add_argument("--out", required=True, metavar="DIR", help="where results go")
-    grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="submissions graded at once (on Dask: each worker's threads instead)",
+    )
     grade.add_argument("--timeout", type=float, default=30.0, help="seconds per submission")
     grade.add_argument("--force", action="store_true", help="regrade everything")
+    on_dask = grade.add_mutually_exclusive_group()
+    on_dask.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=later,
+        help="run the submissions on this Dask scheduler's workers, e.g. tcp://host:8786 "
+        "(needs the dask extra; docs/scale.md)",
+    )
+    on_dask.add_argument(
+        "--dask",
+        type=int,
+        metavar="N",
+        default=later,
+        help="run them on a local Dask cluster of N worker processes (needs the dask extra)",
+    )
     grade.add_argument(
         "--exercise",
         metavar="ID",

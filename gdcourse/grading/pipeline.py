@@ -569,6 +569,9 @@ def grade(
     if pending and isinstance(executor, sandbox.ForkServerExecutor):
         for line in child.unenforced_here() + executor.unenforced:
             print(f"grade: not enforced on this machine: {line}", file=sys.stderr)
+    elif pending and hasattr(executor, "unenforced"):  # a cluster's workers (`cluster`)
+        for line in executor.unenforced:
+            print(f"grade: not enforced on this machine: {line}", file=sys.stderr)
     warnings = [str(s) for s in skipped]
     try:
         run(pending, executor, timeout=timeout, on_record=finished)
@@ -606,12 +609,16 @@ def main(
     deadline=None,
     late_penalty=None,
     choose=None,
+    scheduler=None,
+    dask=None,
 ) -> int:
     """The `gdcourse grade` command: check the arguments, grade, print a summary line.
 
     `secret` is the file given with --secret (None: the default one, created on first use);
     where it lives goes to stderr, as does every file not graded (with why), so stdout
-    keeps its one summary line.
+    keeps its one summary line. `scheduler` (a Dask scheduler's address) or `dask` (a
+    local cluster of that many worker processes) runs the submissions on Dask
+    (`cluster`); everything else is the same.
     """
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -619,6 +626,16 @@ def main(
         return 2
     if jobs < 1 or timeout <= 0:
         print("grade: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
+        return 2
+    if scheduler and dask is not None or dask is not None and dask < 1:
+        print("grade: give --scheduler ADDRESS or --dask N (N >= 1), not both", file=sys.stderr)
+        return 2
+    on_dask = bool(scheduler) or dask is not None
+    if on_dask and importlib.util.find_spec("distributed") is None:
+        print(
+            "grade: --scheduler and --dask need Dask: pip install -c constraints.txt -e '.[dask]'",
+            file=sys.stderr,
+        )
         return 2
     if exercise is not None and exercise not in tasks.exercises():
         known = ", ".join(tasks.exercises())
@@ -656,9 +673,7 @@ def main(
         def progress(total):
             return tqdm(total=total, unit="submission", file=sys.stderr)
 
-    summary = grade(
-        paths,
-        out,
+    options = dict(
         secret=key.key,
         jobs=jobs,
         timeout=timeout,
@@ -669,6 +684,14 @@ def main(
         late_penalty=late_penalty,
         choose_rule=choose,
     )
+    if on_dask:
+        from . import cluster
+
+        with cluster.connect(scheduler=scheduler, workers=dask) as client:
+            executor = cluster.DaskExecutor(client, timeout=timeout)
+            summary = grade(paths, out, executor=executor, **options)
+    else:
+        summary = grade(paths, out, **options)
     for skipped in summary["skipped"]:
         print(f"grade: not graded: {skipped}", file=sys.stderr)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items()))

@@ -125,7 +125,12 @@ def python_paths(hide=()) -> list[str]:
 
 
 UNPRIVILEGED = 61000  # first uid/gid for children when the server runs as root (one per slot)
+# Servers on one host must not share children's uids (their children could signal each
+# other): a server other than the local grader's takes its own block of this many
+# (`ForkServerExecutor(first_uid=...)`; the Dask workers' blocks: `cluster.uid_block`).
+UID_BLOCK = 100
 RESULT_LIMIT = 8 * 2**20  # bytes of JSON a child may send back
+ORPHAN_CHECK = 0.2  # seconds: how often a server whose input closed looks for its parent
 
 
 class WorkerDied(RuntimeError):
@@ -245,7 +250,7 @@ def _close_fds_except(keep) -> None:
     os.closerange(low, 1 << 20)
 
 
-def _limit_and_isolate(job: dict, workdir: str, slot: int, keep, confinement) -> None:
+def _limit_and_isolate(job: dict, workdir: str, uid: int, keep, confinement) -> None:
     """Apply the child's isolation: session, directory, environment, limits, user, confinement.
 
     Run as root, each concurrent child gets its own unprivileged uid (one per slot), so
@@ -275,7 +280,6 @@ def _limit_and_isolate(job: dict, workdir: str, slot: int, keep, confinement) ->
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     if os.geteuid() == 0:
-        uid = UNPRIVILEGED + slot
         os.chown(workdir, uid, uid)
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
         _become(uid)
@@ -340,11 +344,11 @@ def limit_message(exc: BaseException) -> str | None:
     return None
 
 
-def _child(job, result_fd, workdir, slot, policy, confinement, keep, page) -> None:
+def _child(job, result_fd, workdir, uid, policy, confinement, keep, page) -> None:
     """In the forked child: isolate, guard imports, run the job, write its JSON result, exit."""
     try:
         _current.update(limits=job["limits"], page=page)
-        _limit_and_isolate(job, workdir, slot, {*keep, result_fd}, confinement)
+        _limit_and_isolate(job, workdir, uid, {*keep, result_fd}, confinement)
         if job["function"] not in policy.jobs:
             raise PermissionError(f"{job['function']} is not a job this server runs")
         function = _resolve(job["function"])  # before the guard: it may live in a blocked package
@@ -480,6 +484,8 @@ def serve(inp=None, out=None) -> None:
     first = _receive(inp)
     if not isinstance(first, dict) or "policy" not in first:
         raise SystemExit("sandbox: the first message must carry the policy")
+    parent = os.getppid()
+    first_uid = int(first.get("first_uid") or UNPRIVILEGED)
     policy, confinement, keep, unenforced = _start_server(first)
     _send(out, {"ready": os.getpid(), "unenforced": unenforced})
     selector = selectors.DefaultSelector()
@@ -496,7 +502,7 @@ def serve(inp=None, out=None) -> None:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(job, write_fd, workdir, slot, policy, confinement, keep, page)
+            _child(job, write_fd, workdir, first_uid + slot, policy, confinement, keep, page)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
         exited = os.pidfd_open(pid)
@@ -556,15 +562,35 @@ def serve(inp=None, out=None) -> None:
             failure = (failure[0], f"{failure[1]} (it was running {where})")
         if failure is not None:
             message["failure"] = list(failure)
-        _send(out, message)
+        with contextlib.suppress(BrokenPipeError):  # the grader died: `abandon` follows
+            _send(out, message)
+
+    def abandon():
+        """The grader is gone (its process died): nobody reads results, so stop every job."""
+        for pid, state in list(running.items()):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            shutil.rmtree(state["dir"], ignore_errors=True)
+        running.clear()
+        queue.clear()
+        _sweep(())
 
     selector.register(inp.fileno(), selectors.EVENT_READ, ("input", None))
     while open_input or running or queue:
+        if not open_input and os.getppid() != parent:
+            abandon()
+            break
         while queue and len(running) < max_children:
             start(queue.pop(0))
         now = time.monotonic()
         deadlines = [s["deadline"] for s in running.values()]
         wait = max(0.0, min(deadlines) - now) if deadlines else None
+        if not open_input:  # a closed pipe may mean a dead grader: look again soon
+            wait = ORPHAN_CHECK if wait is None else min(wait, ORPHAN_CHECK)
         for key, _ in selector.select(wait):
             kind, pid = key.data
             if kind == "input":
@@ -633,6 +659,9 @@ class ForkServerExecutor(Executor):
     `user`: a server started as root gives up root for this uid once it has warmed up, and
     its children then all run as that one user, as they do under a grader that is not
     root (an instructor's laptop); the tests use it to check that mode.
+
+    `first_uid`: under root, the children's uids are `first_uid + slot` (default
+    UNPRIVILEGED); servers that share a host each need their own block of UID_BLOCK.
     """
 
     def __init__(
@@ -642,6 +671,7 @@ class ForkServerExecutor(Executor):
         timeout: float = 30.0,
         limits: dict | None = None,
         user: int | None = None,
+        first_uid: int | None = None,
     ):
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a sandbox.Policy, got {type(policy).__name__}")
@@ -649,7 +679,10 @@ class ForkServerExecutor(Executor):
             raise ValueError(f"max_workers must be >= 1, got {max_workers!r}")
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        if first_uid is not None and int(max_workers) > UID_BLOCK:
+            raise ValueError(f"a server with first_uid has at most {UID_BLOCK} slots")
         self.policy = policy
+        self.first_uid = UNPRIVILEGED if first_uid is None else int(first_uid)
         self.max_workers, self.timeout = int(max_workers), float(timeout)
         self.limits = limits or default_limits(timeout)
         self.user = user
@@ -669,7 +702,8 @@ class ForkServerExecutor(Executor):
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        _send(server.stdin, {"policy": asdict(self.policy), "user": self.user})
+        first = {"policy": asdict(self.policy), "user": self.user, "first_uid": self.first_uid}
+        _send(server.stdin, first)
         hello = _receive(server.stdout)
         if not hello or "ready" not in hello:
             raise RuntimeError("the grading server did not start")
@@ -709,11 +743,21 @@ class ForkServerExecutor(Executor):
             self._ensure_server()
         return list(self._unenforced)
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id (None before the first job, or `unenforced`)."""
+        return self._server.pid if self._server is not None else None
+
     def submit(self, fn, /, *args, **kwargs):
-        if self._closed:
-            raise RuntimeError("cannot submit to a shut-down executor")
         if kwargs:
             raise TypeError("ForkServerExecutor jobs take positional JSON arguments only")
+        return self.submit_with(fn, args)
+
+    def submit_with(self, fn, args, *, timeout: float | None = None, limits: dict | None = None):
+        """`submit(fn, *args)` with this job's own wall-clock timeout and limits (default:
+        the executor's), for a server shared by callers with other settings."""
+        if self._closed:
+            raise RuntimeError("cannot submit to a shut-down executor")
         name = function_name(fn)
         if name not in self.policy.jobs:
             raise ValueError(f"{name} is not a job of this executor's policy")
@@ -728,8 +772,8 @@ class ForkServerExecutor(Executor):
                 "id": job_id,
                 "function": name,
                 "args": list(args),
-                "timeout": self.timeout,
-                "limits": self.limits,
+                "timeout": self.timeout if timeout is None else float(timeout),
+                "limits": self.limits if limits is None else limits,
             }
             try:
                 _send(server.stdin, job)

@@ -207,6 +207,7 @@ def test_release_ships_the_learner_api_and_no_grading_or_authoring_tools(tmp_pat
         "lms",
         "similarity",
         "secret",
+        "cluster",
     ):
         assert f"gdcourse/grading/{left_behind}.py" not in files
     assert not [f for f in files if f.startswith("gdcourse/authoring")]

@@ -289,3 +289,47 @@ def test_what_is_not_enforced_is_said_once_at_the_start(tmp_path, capsys):
     assert len(said) == len(expected)
     if os.geteuid() == 0:
         assert expected == []  # root on this kernel: every protection holds
+
+
+ORPHANED = """
+import time
+from gdcourse.grading import child, sandbox
+executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=1, timeout=120)
+executor.submit(child.run_submission, ["while True:\\n    pass"], [])
+time.sleep(2)
+print(executor.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_server_whose_grader_dies_stops_its_jobs_and_exits():
+    # a Dask worker killed mid-run is such a grader: nothing of its sandbox may outlive it
+    import subprocess
+    import sys
+
+    import psutil
+
+    root = Path(__file__).resolve().parents[2]
+    grader = subprocess.Popen(
+        [sys.executable, "-c", ORPHANED], stdout=subprocess.PIPE, text=True, cwd=root
+    )
+    server = int(grader.stdout.readline())
+    jobs = [p.pid for p in psutil.Process(server).children(recursive=True)]
+    assert jobs, "the job did not start"
+    grader.kill()
+    grader.wait()
+
+    def alive():
+        running = []
+        for pid in [server, *jobs]:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    running.append(pid)
+            except psutil.NoSuchProcess:
+                continue
+        return running
+
+    deadline = time.monotonic() + 15  # the job's own limit is 120 s
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive()
