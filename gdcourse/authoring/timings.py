@@ -281,11 +281,12 @@ def points_main(*, update=None) -> int:
 
 
 # A 10-week term: the lessons (and the exercises with the same numbers) taught each week.
-# Lessons 00–07 are short enough to pair; from momentum on, one lesson a week.
+# The short early lessons share a week (00–02, then 03–04, then 06–07); 05 and every
+# lesson from momentum on, about an hour each, have a week of their own.
 WEEKS = (
-    ("00", "01"),
-    ("02", "03"),
-    ("04", "05"),
+    ("00", "01", "02"),
+    ("03", "04"),
+    ("05",),
     ("06", "07"),
     ("08",),
     ("09",),
