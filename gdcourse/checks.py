@@ -23,7 +23,7 @@ def evaluate(task_id: str, obj) -> judge.Verdict:
     """
     task = tasks.get(task_id)
     probes = [dict(p) for p in task.public]
-    answers = [collect(task.call, obj, p, task.seconds) for p in probes]
+    answers = [collect(task.call, obj, p, task.seconds, task.id) for p in probes]
     finding = forbidden.in_function(obj, task.ruled_out)
     return judge.judge(task, probes, answers, forbidden=finding.hint if finding else "")
 

@@ -166,7 +166,7 @@ def run_submission(cells: list[str], tasks: list[dict], output_limit: int = 20_0
         sandbox.stage(f"a call of {task['id']}")
         results = []
         for probe in task["probes"]:
-            value = call(task["call"], obj, probe, task["seconds"])
+            value = call(task["call"], obj, probe, task["seconds"], task["id"])
             if isinstance(value, failure_type):
                 value = {"failure": [value.kind, value.message, value.where]}
             else:
