@@ -89,7 +89,7 @@ class Report:
         if self.about:
             lines.append(f"  {self.about}")
         if self.note:
-            lines.append(f"  ⚠ {_why(self.note)}")
+            lines.append(f"  ⚠ {_why(self.note.rstrip('.'))}")
         for v in self.verdicts:
             mark = self.mark(v)
             score = f"{judge.points_text(v.points)}/{judge.points_text(v.max_points)}"
@@ -99,6 +99,9 @@ class Report:
             lines.append(f"  {'·' if mark == NOT_TRIED else mark} {v.task} ({score})")
             if hint:
                 lines[-1] += f": {_shorter(hint)}"
+            if v.status == ERROR and mark != NOT_TRIED and v.details:
+                where = f" ({v.details[1]})" if len(v.details) > 1 and v.details[1] else ""
+                lines.append(f"      {_why(_shorter(v.details[0] + where, 160))}")
         passed = sum(v.passed for v in self.verdicts)
         lines.append(
             f"  {passed} of {len(self.verdicts)} tasks pass the public checks: "
@@ -113,10 +116,10 @@ def _shorter(text: str, limit: int = 220) -> str:
 
 
 def _why(note: str) -> str:
-    """The notebook's first error, with what it usually means when it ran in the kernel."""
+    """An error, with what it usually means when the same code ran in the kernel."""
     if "NameError" in note:
         return (
-            f"{note} Your kernel may know this name, but the saved notebook never defines "
+            f"{note}: your kernel may know this name, but the saved notebook never defines "
             "it when run from the top: a cell deleted or edited since it ran, cells run out "
             "of order, or a variable from another notebook? Restart the kernel and run all "
             "cells to see it yourself."
