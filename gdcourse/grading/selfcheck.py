@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,6 +150,9 @@ class _RunFailed(RuntimeError):
 
 def _run_plain(cells: list[str], job_tasks: list[dict], timeout: float) -> dict:
     """run_cells in a fresh interpreter, in an empty folder, with a scrubbed environment."""
+    import subprocess
+    import tempfile
+
     package = Path(runner.__file__).resolve().parents[2]  # the folder holding gdcourse/
     with tempfile.TemporaryDirectory(prefix="gdcourse-validate-") as folder:
         result = Path(folder) / "result.json"
@@ -199,6 +199,9 @@ class _Runner:
             )
             self._job = child.run_submission
         else:
+            from concurrent.futures import ThreadPoolExecutor  # imported when used: checks
+            # imports this module, and an exercise's first cell should stay quick
+
             self._executor = ThreadPoolExecutor(max_workers=jobs)
             self._job = None
         self.sandboxed = sandboxed
