@@ -47,6 +47,7 @@ __all__ = [
     "network",
     "held_out_run",
     "called_as",
+    "SIGNATURE",
     "signature_mismatch",
     "collect",
     "CappedWriter",
@@ -498,6 +499,7 @@ def called_as(call: str) -> tuple[str, ...] | None:
     return None
 
 
+SIGNATURE = "your function takes"  # how signature_mismatch's sentence starts
 _BINDING = re.compile(
     r"^(?:[\w<>]+\.)*([\w<>]+)\(\) (?:takes|missing|got an unexpected|got multiple)"
 )
@@ -536,8 +538,8 @@ def signature_mismatch(exc: TypeError, obj, call: str, name: str = "") -> str | 
     names = called_as(call)
     caller = name or (own if own.isidentifier() else "f")
     if names is None:
-        return f"your function takes {takes}, which does not fit how the task calls it ({exc})"
-    return f"your function takes {takes}: the task calls it as {caller}({', '.join(names)})"
+        return f"{SIGNATURE} {takes}, which does not fit how the task calls it ({exc})"
+    return f"{SIGNATURE} {takes}: the task calls it as {caller}({', '.join(names)})"
 
 
 def collect(call: str, obj, probe: dict, seconds: float, name: str = ""):

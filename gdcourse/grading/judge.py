@@ -9,12 +9,20 @@ detectors. Nothing here calls or trusts learner code, so it runs in the grader's
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .collect import ERROR, FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
+from .collect import (
+    ERROR,
+    FAILED,
+    INVALID,
+    NOT_IMPLEMENTED,
+    PASSED,
+    SIGNATURE,
+    TIMEOUT,
+    Failure,
+)
 
 __all__ = [
     "RETURNED_NONE",
@@ -65,7 +73,6 @@ ERRORS = (
         "(no .detach(), .item() or NumPy on the way).",
     ),
 )
-_EXCEPTION = re.compile(r"^[A-Z]\w*(?::|$)")  # "ValueError: …": a raw error, not a sentence
 
 
 def explain_error(message: str) -> str | None:
@@ -269,8 +276,8 @@ def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "
             TIMEOUT: "your code did not finish in time: is there a loop that never ends?",
             INVALID: "return a number, a list, an array or a tensor, as the task says.",
         }
-        if first.kind == ERROR and not _EXCEPTION.match(first.message):
-            # collect's own sentence (a call that does not fit the function's parameters)
+        if first.kind == ERROR and first.message.startswith(SIGNATURE):
+            # collect's own sentence: a call that does not fit the function's parameters
             return verdict(first.kind, first.message, [first.where] if first.where else [])
         details = [d for d in (first.message, first.where) if d]
         explained = explain_error(first.message) if first.kind == ERROR else None
