@@ -1,4 +1,6 @@
-"""One-line checks for exercise notebooks: `check("gd_step", gd_step)` (every exercise).
+"""One-line checks for exercise notebooks: `check("gd_step", gd_step)` (every exercise),
+and `validate()` / `progress()`: the saved notebook, or every exercise, as the grader
+will see them.
 
 The check calls the learner's function on the task's public probes (with a time
 limit), compares with the oracle, and prints ✓ or ✗ with a hint that names the likely
@@ -8,11 +10,14 @@ learner's own errors are reported in a short form, never re-raised.
 
 from __future__ import annotations
 
-from .grading import forbidden, judge, tasks
+import os
+from pathlib import Path
+
+from .grading import forbidden, judge, selfcheck, tasks
 from .grading.collect import collect
 from .grading.tasks import published
 
-__all__ = ["check", "evaluate", "handed_out", "installed_version"]
+__all__ = ["check", "evaluate", "validate", "progress", "handed_out", "installed_version"]
 
 
 def evaluate(task_id: str, obj) -> judge.Verdict:
@@ -23,7 +28,7 @@ def evaluate(task_id: str, obj) -> judge.Verdict:
     """
     task = tasks.get(task_id)
     probes = [dict(p) for p in task.public]
-    answers = [collect(task.call, obj, p, task.seconds) for p in probes]
+    answers = [collect(task.call, obj, p, task.seconds, task.id) for p in probes]
     finding = forbidden.in_function(obj, task.ruled_out)
     return judge.judge(task, probes, answers, forbidden=finding.hint if finding else "")
 
@@ -36,6 +41,57 @@ def check(task_id: str, obj) -> None:
         print(f"✗ {exc}")
         return
     print(verdict.render())
+
+
+ASK_PATH = (
+    "validate: which notebook? This kernel does not say (JupyterLab tells its kernels in "
+    "JPY_SESSION_NAME). Save the notebook and name it, e.g. "
+    'validate("08_momentum.ipynb"), or run `gdcourse validate exercises/08_momentum.ipynb` '
+    "in a terminal."
+)
+
+
+def this_notebook() -> Path | None:
+    """The notebook this kernel runs, as JupyterLab (jupyter_server) tells it: the
+    JPY_SESSION_NAME variable holds its path (absolute, or relative to the server's root);
+    None when it is not set or names no file."""
+    named = os.environ.get("JPY_SESSION_NAME")
+    if not named:
+        return None
+    path = Path(named)
+    for candidate in (path, Path.cwd() / path.name):  # the kernel runs in the notebook's folder
+        if candidate.suffix == ".ipynb" and candidate.is_file():
+            return candidate
+    return None
+
+
+def validate(path: str | os.PathLike | None = None) -> None:
+    """Check this notebook (or `path`) as saved, exactly as the grader will see it: the
+    exercise recognised, every cell run from the top in a fresh process, each task's
+    function called on its public probes. Prints what will score and what will not, and
+    why. Save the notebook first: it is the file that is checked, not this kernel."""
+    notebook = Path(path) if path is not None else this_notebook()
+    if notebook is None:
+        print(ASK_PATH)
+        return
+    if not notebook.is_file():
+        print(f"validate: no notebook {str(notebook)!r} (from {Path.cwd()})")
+        return
+    print(f"Checking {notebook.name} as saved (save it first to check your latest edits)…")
+    for report in selfcheck.check_notebooks([notebook]):
+        print("\n".join(report.lines()))
+
+
+def progress(folder: str | os.PathLike | None = None) -> None:
+    """Each exercise and task of the course, ✓, ✗ or not tried, from the notebooks saved in
+    `folder` (default: this notebook's folder), with the lesson each belongs to. Computed
+    here, from the saved files; nothing is sent anywhere."""
+    if folder is None:
+        notebook = this_notebook()
+        folder = notebook.parent if notebook else Path.cwd()
+    rows, seconds = selfcheck.progress(folder)
+    print(f"Where you stand, from the notebooks saved in {folder} (in {seconds:.1f} s):")
+    print("\n".join(selfcheck.progress_lines(rows)))
 
 
 def installed_version(exercise: str) -> str | None:

@@ -8,6 +8,8 @@ when that command runs (so `gdcourse lessons` does not import torch):
       -> gdcourse.authoring (maintainers)
   grade, lms, similarity, dropbox, gradescope, classroom
       -> gdcourse.grading (instructors)
+  validate, progress
+      -> gdcourse.grading.selfcheck (learners: the student hand-out has them too)
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ COMMANDS = {
     "dropbox": ("grading.dropbox", "main"),
     "gradescope": ("grading.hosted", "gradescope_main"),
     "classroom": ("grading.hosted", "classroom_main"),
+    "validate": ("grading.selfcheck", "validate_main"),
+    "progress": ("grading.selfcheck", "progress_main"),
 }
 
 
@@ -263,6 +267,17 @@ def parser() -> argparse.ArgumentParser:
     gradebook.add_argument("--roster", metavar="CSV", help="the LMS's own gradebook export")
     gradebook.add_argument("--match", metavar="COLUMN", help="column holding gdcourse's student id")
     gradebook.add_argument("--percent", action="store_true", help="write 0-100, not points")
+    check = commands.add_parser(
+        "validate",
+        help="check saved exercise notebooks as the grader will see them (public checks)",
+    )
+    check.add_argument("paths", nargs="+", metavar="NOTEBOOK")
+    check.add_argument("--timeout", type=_positive, default=later, help="seconds per notebook")
+    stand = commands.add_parser(
+        "progress", help="each exercise and task: ✓, ✗ or not tried, from the saved notebooks"
+    )
+    stand.add_argument("folder", nargs="?", default=later, metavar="FOLDER")
+    stand.add_argument("--timeout", type=_positive, default=later, help="seconds per notebook")
     return top
 
 

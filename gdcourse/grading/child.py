@@ -1,8 +1,9 @@
 """What a forked grading child does with a submission, and the sandbox policy it runs under.
 
 The child executes the notebook's code cells, then calls the learner's functions on the
-probes it was given (through `collect`) and returns plain data. It holds no oracle and
-compares nothing: the grader judges the returned data in its own process.
+probes it was given (`runner.run_cells`, through `collect`) and returns plain data. It
+holds no oracle and compares nothing: the grader judges the returned data in its own
+process.
 
 `POLICY` is gdcourse's sandbox policy, written with module objects rather than strings so
 that moving a module moves the policy with it: the server imports the learner API ahead,
@@ -13,18 +14,17 @@ grader) nor `gdcourse.authoring` (maintainer tools).
 from __future__ import annotations
 
 import errno
-import functools
-import sys
-import types
 from pathlib import Path
 
 import gdcourse
 
 from .. import authoring
-from . import collect, sandbox
+from . import runner, sandbox
+from .runner import CHECKS, NotebookShell, code_of, notebook_namespace
 
 __all__ = [
     "POLICY",
+    "CHECKS",
     "prepare",
     "run_submission",
     "code_of",
@@ -32,9 +32,6 @@ __all__ = [
     "notebook_namespace",
     "unenforced_here",
 ]
-
-# The module a notebook's `check(...)` lines import; inside grading it is a silent stub.
-CHECKS = f"{gdcourse.__name__}.checks"
 
 
 def prepare() -> None:
@@ -52,135 +49,13 @@ def prepare() -> None:
     weight.grad = torch.ones(1)
     torch.optim.SGD([weight], lr=0.1, momentum=0.9).step()
     torch.optim.Adam([weight], lr=0.1).step()
-    _transformer()
-
-
-def code_of(source: str) -> str:
-    """A cell's Python as IPython would run it (IPython's own input transformer).
-
-    Magics and shell escapes become calls on `get_ipython()` (`%%time` becomes
-    `get_ipython().run_cell_magic('time', '', body)`), which `NotebookShell` answers.
-    """
-    return _transformer().transform_cell(source)
-
-
-@functools.cache
-def _transformer():
-    """One transformer for every cell (building one costs more than transforming a cell)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager()
-
-
-class _Captured:
-    """What `%%capture name` binds `name` to: the body ran, nothing was shown."""
-
-    stdout = stderr = ""
-    outputs: tuple = ()
-
-    def show(self) -> None:
-        return None
-
-
-class NotebookShell:
-    """What `get_ipython()` returns while a submission is graded.
-
-    Enough of IPython's shell that a notebook which ran in JupyterLab runs the same here:
-    the magics that time or capture a statement or a cell run it; every other magic
-    (`%matplotlib`, `%load_ext`, `%%html`, …) does nothing; a shell escape (`!pip …`)
-    never runs a shell.
-    """
-
-    RUNS_CODE = frozenset({"time", "timeit", "capture", "prun"})
-
-    def __init__(self, namespace: dict):
-        self.user_ns = namespace
-
-    def _run(self, code: str, name: str) -> None:
-        exec(compile(code_of(code), f"<%{name}>", "exec"), self.user_ns)
-
-    def run_cell_magic(self, name: str, line: str, body: str):
-        if name in self.RUNS_CODE:
-            self._run(body, f"%{name}")
-            if name == "capture" and line.split():
-                self.user_ns[line.split()[0]] = _Captured()
-        return None
-
-    def run_line_magic(self, name: str, line: str):
-        if name in self.RUNS_CODE:
-            self._run(line, name)
-        return None
-
-    def system(self, command: str) -> None:
-        return None
-
-    def getoutput(self, command: str) -> list:
-        return []
-
-
-def _no_input(prompt: str = "") -> str:
-    raise EOFError("input() gets no answer while the notebook is graded")
-
-
-def _display(*objects, **options) -> None:
-    return None
-
-
-def notebook_namespace() -> dict:
-    """The globals a submission's cells run in: a notebook's, with no keyboard and no screen."""
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    shell = NotebookShell(namespace)
-    namespace.update(get_ipython=lambda: shell, display=_display, input=_no_input)
-    return namespace
-
-
-def _quiet_checks() -> None:
-    """Inside grading, the notebook's `check(...)` and `handed_out(...)` lines do nothing
-    (the grader itself says when a notebook was made for other tasks)."""
-    stub = types.ModuleType(CHECKS)
-    stub.check = lambda *args, **kwargs: None
-    stub.evaluate = stub.handed_out = stub.check
-    sys.modules[CHECKS] = stub
+    code_of("")  # builds IPython's input transformer once, here
 
 
 def run_submission(cells: list[str], tasks: list[dict], output_limit: int = 20_000) -> dict:
-    """Run the cells, then collect each task's answers on its probes (plain data only)."""
-    _quiet_checks()
-    call, failure_type = collect.collect, collect.Failure  # kept before learner code runs
-    output = collect.CappedWriter(output_limit)
-    sys.stdout = sys.stderr = output
-    namespace = notebook_namespace()
-    errors = []
-    for number, source in enumerate(cells, start=1):
-        sandbox.stage(f"cell {number}")
-        try:
-            code = compile(code_of(source), f"<cell {number}>", "exec")
-            exec(code, namespace)
-        except (Exception, SystemExit, KeyboardInterrupt) as exc:
-            errors.append(_error_line(exc, number))
-    answers = {}
-    for task in tasks:
-        obj = namespace.get(task["id"])
-        if not callable(obj):
-            answers[task["id"]] = {"missing": f"no function named {task['id']} was defined"}
-            continue
-        sandbox.stage(f"a call of {task['id']}")
-        results = []
-        for probe in task["probes"]:
-            value = call(task["call"], obj, probe, task["seconds"])
-            if isinstance(value, failure_type):
-                value = {"failure": [value.kind, value.message, value.where]}
-            else:
-                value = {"answer": value}
-            results.append(value)
-        answers[task["id"]] = results
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    return {
-        "errors": errors,
-        "answers": answers,
-        "output": output.getvalue(),
-        "output_chars": output.total,
-    }
+    """The sandbox's job: `runner.run_cells`, saying each stage to the sandbox and naming a
+    resource limit that stopped a cell."""
+    return runner.run_cells(cells, tasks, output_limit, stage=sandbox.stage, describe=_error_line)
 
 
 def _error_line(exc: BaseException, number: int) -> str:
@@ -191,8 +66,7 @@ def _error_line(exc: BaseException, number: int) -> str:
         return f"the notebook {limit} in cell {number} ({name})"
     if isinstance(exc, PermissionError) and exc.errno == errno.EPERM:
         return f"cell {number} tried something a graded notebook may not do ({name})"
-    where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
-    return f"cell {number}{where} raised {name}"
+    return runner.error_line(exc, number)
 
 
 def _installed_as_library() -> bool:

@@ -10,7 +10,11 @@ does that, in the grader's own process.
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import io
+import re
 import signal
 import sys
 import threading
@@ -42,6 +46,9 @@ __all__ = [
     "whole_batches",
     "network",
     "held_out_run",
+    "called_as",
+    "SIGNATURE",
+    "signature_mismatch",
     "collect",
     "CappedWriter",
 ]
@@ -442,8 +449,102 @@ def invoke(call: str, obj, probe: dict):
     return eval(call, env, dict(probe))  # the expression comes from a task definition
 
 
-def collect(call: str, obj, probe: dict, seconds: float):
-    """Call the learner's object on one probe; return plain data or a Failure."""
+# ------------------------------------------------------------------ a wrong signature
+# What each helper passes to the learner's function, where its arguments do not say it.
+CALLED_WITH = {"held_out_run": ("model", "X_train", "y_train", "X_val", "y_val")}
+MADE_BY = {"network": "model"}  # helpers that build an argument: what the learner gets
+
+
+def _argument_name(node) -> str:
+    """The probe name an argument of a call expression carries: `x` in `np.array(x)`,
+    `torch.tensor(x, dtype=…)`, `list(x)`, `[torch.tensor(g) for g in x]`,
+    `None if x is None else torch.tensor(x)`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MADE_BY:
+        return MADE_BY[node.func.id]
+    if isinstance(node, ast.Call) and node.args:
+        return _argument_name(node.args[0])
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        return _argument_name(node.generators[0].iter)
+    if isinstance(node, ast.IfExp):
+        return _argument_name(node.orelse)
+    return "…"
+
+
+@functools.cache
+def called_as(call: str) -> tuple[str, ...] | None:
+    """The names of the arguments a task's call expression gives the learner's function `f`,
+    in order (None when it cannot tell): "f(np.array(x), lr)" gives ("x", "lr")."""
+    try:
+        tree = ast.parse(call, mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id == "f":
+            args = [_argument_name(a) for a in node.args]
+            return tuple(args + [k.arg for k in node.keywords if k.arg])
+        passed = [i for i, a in enumerate(node.args) if isinstance(a, ast.Name) and a.id == "f"]
+        if passed and isinstance(node.func, ast.Name):
+            helper = node.func.id
+            if helper in CALLED_WITH:
+                return CALLED_WITH[helper]
+            rest = [
+                a for a in node.args[passed[0] + 1 :] if not isinstance(a, ast.Constant | ast.Tuple)
+            ]
+            args = [_argument_name(a) for a in rest]
+            return tuple(args + [_argument_name(k.value) for k in node.keywords if k.arg])
+    return None
+
+
+SIGNATURE = "your function takes"  # how signature_mismatch's sentence starts
+_BINDING = re.compile(
+    r"^(?:[\w<>]+\.)*([\w<>]+)\(\) (?:takes|missing|got an unexpected|got multiple)"
+)
+
+
+def _parameter(parameter: inspect.Parameter) -> str:
+    if parameter.kind is parameter.VAR_POSITIONAL:
+        return f"*{parameter.name}"
+    if parameter.kind is parameter.VAR_KEYWORD:
+        return f"**{parameter.name}"
+    if parameter.default is parameter.empty:
+        return parameter.name
+    default = repr(parameter.default)
+    return f"{parameter.name}={default if len(default) <= 12 else '…'}"
+
+
+def signature_mismatch(exc: TypeError, obj, call: str, name: str = "") -> str | None:
+    """A sentence naming the expected signature when `exc` is Python refusing the task's
+    call of `obj` itself (too many or too few arguments), not an error inside it; else None.
+
+    "your function takes 4 parameters (params, grad, buf, lr): the task calls it as
+    momentum_step(params, grad, buf, lr, momentum)" (`name`: the task's, else the function's)
+    """
+    match = _BINDING.match(str(exc))
+    own = getattr(obj, "__name__", "")
+    if match is None or match.group(1) != own or not inspect.isfunction(obj):
+        return None
+    innermost = traceback.extract_tb(exc.__traceback__)[-1:]
+    code = obj.__code__
+    if innermost and (innermost[0].filename, innermost[0].name) == (code.co_filename, own):
+        return None  # raised inside the function: a call it makes, not the task's call of it
+    parameters = list(inspect.signature(obj).parameters.values())
+    shown = ", ".join(map(_parameter, parameters))
+    count = len(parameters)
+    takes = f"{count} parameter{'s' if count != 1 else ''} ({shown})" if count else "no parameters"
+    names = called_as(call)
+    caller = name or (own if own.isidentifier() else "f")
+    if names is None:
+        return f"{SIGNATURE} {takes}, which does not fit how the task calls it ({exc})"
+    return f"{SIGNATURE} {takes}: the task calls it as {caller}({', '.join(names)})"
+
+
+def collect(call: str, obj, probe: dict, seconds: float, name: str = ""):
+    """Call the learner's object on one probe; return plain data or a Failure (`name`: the
+    task's function name, for a sentence about its parameters)."""
     try:
         with time_limit(seconds):
             answer = invoke(call, obj, probe)
@@ -455,6 +556,9 @@ def collect(call: str, obj, probe: dict, seconds: float):
     except TypeError as exc:
         if str(exc).startswith("returned a "):
             return Failure(INVALID, str(exc))
+        mismatch = signature_mismatch(exc, obj, call, name)
+        if mismatch:
+            return Failure(ERROR, mismatch)
         return Failure(ERROR, f"TypeError: {exc}", _where(exc.__traceback__))
     except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's own error
         return Failure(ERROR, f"{type(exc).__name__}: {exc}", _where(exc.__traceback__))

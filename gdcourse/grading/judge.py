@@ -13,10 +13,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .collect import FAILED, INVALID, NOT_IMPLEMENTED, PASSED, TIMEOUT, Failure
+from .collect import (
+    ERROR,
+    FAILED,
+    INVALID,
+    NOT_IMPLEMENTED,
+    PASSED,
+    SIGNATURE,
+    TIMEOUT,
+    Failure,
+)
 
 __all__ = [
     "RETURNED_NONE",
+    "ERRORS",
+    "explain_error",
     "as_array",
     "same",
     "shape_problem",
@@ -28,6 +39,47 @@ __all__ = [
 ]
 
 RETURNED_NONE = "your function returned None: did you forget `return`?"
+
+
+# Errors learners meet again and again, by a piece of their message, and a sentence each
+# (a task's own detectors, which know the task, are asked first).
+ERRORS = (
+    (
+        "Can't call numpy() on Tensor that requires grad",
+        "a tensor that still requires grad was turned into NumPy: call .detach() on it "
+        "first (t.detach().numpy()), or compute it under `with torch.no_grad():`.",
+    ),
+    (
+        "a leaf Variable that requires grad is being used in an in-place operation",
+        "a tensor that requires grad was changed in place (`w -= …`) while autograd was "
+        "recording: make the update inside `with torch.no_grad():`.",
+    ),
+    (
+        "only one element tensors can be converted to Python scalars",
+        "a tensor of several numbers was used where one number is needed: float(t) and "
+        "torch.tensor([t1, t2, …]) need one-number tensors. To join a Python list of "
+        "tensors, use torch.stack(list) (or torch.cat(list)).",
+    ),
+    (
+        "'list' object has no attribute",
+        "a Python list was used as a tensor or an array (a list has no .shape, .sum(), "
+        ".norm(), …): join a list of tensors with torch.stack(list), or make one array "
+        "of a list of numbers with torch.tensor(list) or np.array(list).",
+    ),
+    (
+        "does not require grad and does not have a grad_fn",
+        "backward() was called on a result autograd did not record: create the tensors "
+        "you differentiate with requires_grad=True, and compute the loss from them "
+        "(no .detach(), .item() or NumPy on the way).",
+    ),
+)
+
+
+def explain_error(message: str) -> str | None:
+    """A sentence for a well-known error message (see ERRORS), or None."""
+    if "unsupported operand type(s)" in message and "'list'" in message:
+        return ERRORS[3][1]
+    return next((sentence for piece, sentence in ERRORS if piece in message), None)
 
 
 def as_array(value):
@@ -96,10 +148,36 @@ def shape_problem(answer, expected) -> str | None:
     if a is None:
         return "the answer is not numeric (or its parts have different lengths)"
     if a.shape != e.shape:
-        return f"the answer has shape {a.shape}, expected shape {e.shape}"
+        return _shape_sentence(a.shape, e.shape, isinstance(answer, list))
     if not np.all(np.isfinite(a)):
         return "the answer contains NaN or infinity"
     return None
+
+
+def _shape_sentence(got: tuple, wanted: tuple, listed: bool) -> str:
+    """The shape mismatch, and what it most likely means."""
+    plain = f"the answer has shape {got}, expected shape {wanted}"
+    if listed and got == (1, *wanted) and wanted:
+        return (
+            f"{plain}: your function returned a tuple (or list) holding the answer: is "
+            "there a comma after `return …`? Return the array itself"
+        )
+    if listed and len(got) == len(wanted) + 1 and got[1:] == wanted and wanted:
+        return (
+            f"{plain}: your function returned {got[0]} values (`return a, b`?) where the "
+            f"task expects one array of shape {wanted}: return only that array"
+        )
+    if len(wanted) == len(got) + 1 and wanted[1:] == got and wanted[0] > 1:
+        return (
+            f"{plain}: the task expects {wanted[0]} values (a tuple, `return a, b`), your "
+            "function returned one"
+        )
+    if listed and got == (*wanted, 1):
+        return (
+            f"{plain}: each item is a one-element tensor or array; join a list of "
+            "tensors with torch.cat(list), or flatten with .reshape(-1)"
+        )
+    return plain
 
 
 def shown_pair(expected, got) -> tuple[str, str]:
@@ -198,7 +276,13 @@ def judge(task, probes, answers, *, show_values: bool = True, forbidden: str = "
             TIMEOUT: "your code did not finish in time: is there a loop that never ends?",
             INVALID: "return a number, a list, an array or a tensor, as the task says.",
         }
+        if first.kind == ERROR and first.message.startswith(SIGNATURE):
+            # collect's own sentence: a call that does not fit the function's parameters
+            return verdict(first.kind, first.message, [first.where] if first.where else [])
         details = [d for d in (first.message, first.where) if d]
+        explained = explain_error(first.message) if first.kind == ERROR else None
+        if explained:
+            return verdict(first.kind, explained, details)
         return verdict(first.kind, hints.get(first.kind, "your code raised an error:"), details)
 
     pairs = enumerate(zip(answers, expected, strict=True))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -40,11 +39,21 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import child, collect, forbidden, gradebook, judge, sandbox, tasks, term
+from . import child, collect, forbidden, gradebook, judge, runner, sandbox, tasks, term
 from . import secret as secret_file
-from .collect import ERROR, INVALID, NOT_IMPLEMENTED, TIMEOUT, Failure
+from . import submission as shared
+from .collect import ERROR, INVALID, TIMEOUT
 from .gradebook import Gradebook, Record, rows_of
-from .tasks import published
+from .submission import (
+    RESUBMIT,
+    UNKNOWN_EXERCISE,
+    Invalid,
+    exercise_from_name,
+    failed_verdicts,
+    judge_result,
+    read_notebook,
+    version_drift,
+)
 
 __all__ = [
     "Submission",
@@ -94,23 +103,6 @@ class Skipped:
         return f"{self.path}: {self.reason}"
 
 
-UNKNOWN_EXERCISE = (
-    "this notebook has no exercise id (no gdcourse.exercise metadata, and its file name "
-    "names none of the exercises): open the exercise from exercises/ and save your work "
-    "in it, or ask your instructor to grade it with --exercise"
-)
-
-
-RESUBMIT = (
-    "open your exercise notebook in JupyterLab, check that your work is in it, save it "
-    "(File ▸ Save Notebook) and submit that .ipynb file again"
-)
-
-
-class Invalid(ValueError):
-    """A submission that cannot be graded as a notebook; the message says why."""
-
-
 # ------------------------------------------------------------------ 1. discover
 
 
@@ -149,64 +141,6 @@ def discover(paths) -> list[Submission]:
 # ------------------------------------------------------------------ 2. plan
 
 
-def read_notebook(path: Path, claim: str | None = None) -> tuple[str, list[str]]:
-    """The exercise id and the code cells of a submission, or Invalid.
-
-    A readable notebook that names no known exercise, in its metadata or its file name, is
-    `claim` when given (`--exercise`), else Invalid.
-    """
-    try:
-        data = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(f"the file is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or "nbformat" not in data:
-        raise Invalid("the file is JSON but not a Jupyter notebook (no nbformat field)")
-    if data["nbformat"] != 4:
-        raise Invalid(
-            f"notebook format {data['nbformat']!r} is not supported; open and save "
-            "it with a current Jupyter (format 4)"
-        )
-    if not isinstance(data.get("cells"), list):
-        raise Invalid("the notebook has no list of cells")
-    cells = []
-    for cell in data["cells"]:
-        if not isinstance(cell, dict):
-            raise Invalid("a cell of the notebook is not an object")
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            cells.append("".join(source) if isinstance(source, list) else str(source))
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    exercise = (metadata.get("gdcourse") or {}).get("exercise")
-    known = tasks.exercises()
-    if exercise not in known:
-        exercise = _exercise_from_name(path)
-    if exercise is None:
-        exercise = claim
-    if exercise is None:
-        raise Invalid(f"unknown exercise: {UNKNOWN_EXERCISE}")
-    return exercise, cells
-
-
-def _version_drift(data: bytes, exercise: str) -> str:
-    """A sentence when the notebook was made for other tasks than the grader's (its
-    `gdcourse.tasks` fingerprint, written by build-exercises), else ""."""
-    try:
-        made_for = json.loads(data)["metadata"]["gdcourse"]["tasks"]
-    except (ValueError, KeyError, TypeError):
-        return ""
-    current = published.fingerprint(tasks.for_exercise(exercise))
-    if not isinstance(made_for, str) or made_for == current:
-        return ""
-    return (
-        f"This notebook was made for another version of {exercise}'s tasks ({made_for[:12]}) "
-        f"than the grader's ({current}); it was graded with the grader's."
-    )
-
-
-def _exercise_from_name(path: Path) -> str | None:
-    return next((e for e in tasks.exercises() if e in path.stem), None)
-
-
 @functools.cache
 def task_fingerprint(exercise: str | None) -> str:
     """A hash of an exercise's task definitions: their module's source and the machinery a
@@ -226,6 +160,8 @@ def task_fingerprint(exercise: str | None) -> str:
         judge.__name__,
         collect.__name__,
         child.__name__,
+        runner.__name__,
+        shared.__name__,
         gradebook.__name__,
     )
     for name in (*machinery, f"{tasks.__name__}.ex{exercise}"):
@@ -252,14 +188,6 @@ def _key(submission: Submission, data: bytes, secret: bytes, exercise: str | Non
     return digest.hexdigest()[:32]
 
 
-def _failed_verdicts(exercise: str, status: str, message: str) -> list[judge.Verdict]:
-    """Every task of the exercise ending with the same status and message."""
-    return [
-        judge.Verdict(t.id, t.title, status, 0, t.points, message)
-        for t in tasks.for_exercise(exercise)
-    ]
-
-
 def _record(
     submission: Submission, exercise: str, verdicts, note="", output_chars=0, about=""
 ) -> Record:
@@ -271,7 +199,7 @@ def _record(
 
 def _invalid_record(submission: Submission, message: str, exercise: str = "") -> Record:
     if exercise:
-        return _record(submission, exercise, _failed_verdicts(exercise, INVALID, message))
+        return _record(submission, exercise, failed_verdicts(exercise, INVALID, message))
     row = rows_of(submission.student, "", [judge.Verdict("", "", INVALID, 0, 0, message)])
     return Record(submission.student, "", str(submission.path), row)
 
@@ -296,7 +224,7 @@ def _read(submission: Submission, claim: str | None) -> Candidate:
         return Candidate(submission, exercise, cells, "", False, mtime)
     except Invalid as exc:
         if not str(exc).startswith("unknown exercise"):
-            named = _exercise_from_name(submission.path) or claim or ""
+            named = exercise_from_name(submission.path) or claim or ""
             problem = f"{exc}: {RESUBMIT}."
             return Candidate(submission, named, None, problem, False, mtime)
     if claim:
@@ -357,14 +285,14 @@ def plan(submission: Submission | Candidate, book: Gradebook, *, secret: bytes, 
             f"This notebook has no exercise id; your instructor graded it as {exercise}. "
             f"Next time, work in the exercise notebook from exercises/."
         )
-    drift = _version_drift(data, exercise)
+    drift = version_drift(data, exercise)
     about = " ".join(part for part in (about, drift) if part)
     saved = None if force else book.load(key)
     if saved is not None:
         return key, saved, True
     if not any(cell.strip() for cell in cells):
         message = f"the notebook is empty (no code in its cells): {RESUBMIT}."
-        verdicts = _failed_verdicts(exercise, INVALID, message)
+        verdicts = failed_verdicts(exercise, INVALID, message)
         return key, _record(submission, exercise, verdicts, about=about), False
     job_tasks = [
         {
@@ -381,65 +309,6 @@ def plan(submission: Submission | Candidate, book: Gradebook, *, secret: bytes, 
 # ------------------------------------------------------------------ 3. run, 4. judge
 
 
-def judge_result(exercise: str, job_tasks: list[dict], result, cells=()) -> tuple[list, str]:
-    """Verdicts from a child's plain-data result (this is where comparisons happen).
-
-    `cells` are the notebook's code cells: a task that forbids an API fails when the
-    learner's function, read statically from them, uses it.
-    """
-    errors = result.get("errors") if isinstance(result, dict) else None
-    answers = result.get("answers") if isinstance(result, dict) else None
-    if not isinstance(answers, dict) or not isinstance(errors, list):
-        message = "the grader received no usable result from the submission's process"
-        return _failed_verdicts(exercise, ERROR, message), ""
-    notebook = None
-    if any(tasks.get(t["id"]).ruled_out for t in job_tasks):
-        notebook = forbidden.read_notebook(list(cells), child.code_of)
-    verdicts = []
-    for job_task in job_tasks:
-        task = tasks.get(job_task["id"])
-        got = answers.get(task.id)
-        if isinstance(got, dict) and "missing" in got:
-            hint = f"{got['missing']}."
-            if errors:
-                hint += f" {_sentence(errors[0])}"
-            verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, hint))
-        elif not isinstance(got, list) or len(got) != len(job_task["probes"]):
-            message = "the grader received no answers for this task"
-            verdicts.append(judge.Verdict(task.id, task.title, ERROR, 0, task.points, message))
-        else:
-            answers_back = [_answer(item) for item in got]
-            finding = notebook and forbidden.in_notebook(notebook, task.id, task.ruled_out)
-            verdicts.append(
-                judge.judge(
-                    task,
-                    job_task["probes"],
-                    answers_back,
-                    show_values=False,
-                    forbidden=finding.hint if finding else "",
-                )
-            )
-    note = _sentence(errors[0]) if errors else ""
-    return verdicts, note
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def _answer(item):
-    """A child's answer record back into plain data or a Failure."""
-    if isinstance(item, dict) and "answer" in item:
-        return item["answer"]
-    failure = item.get("failure") if isinstance(item, dict) else None
-    if isinstance(failure, list) and len(failure) == 3:
-        kind, message, where = (str(x) for x in failure)
-        if kind not in (ERROR, TIMEOUT, NOT_IMPLEMENTED, INVALID):
-            kind = ERROR
-        return Failure(kind, message, where)
-    return Failure(INVALID, "the answer could not be read")
-
-
 def _outcome(job: Job, future, timeout: float) -> Record:
     """The record of a finished job (raises sandbox.WorkerDied for a retry)."""
     try:
@@ -448,11 +317,11 @@ def _outcome(job: Job, future, timeout: float) -> Record:
         if exc.kind == "timeout":
             where = str(exc).partition("(it was running ")[2].rstrip(")")
             message = f"the notebook did not finish within {timeout:g} s"
-            verdicts = _failed_verdicts(
+            verdicts = failed_verdicts(
                 job.exercise, TIMEOUT, f"{message} (in {where})" if where else message
             )
         else:
-            verdicts = _failed_verdicts(job.exercise, ERROR, str(exc))
+            verdicts = failed_verdicts(job.exercise, ERROR, str(exc))
         return _record(job.submission, job.exercise, verdicts, about=job.about)
     verdicts, note = judge_result(job.exercise, job.tasks, result, job.cells)
     output_chars = result.get("output_chars", 0) if isinstance(result, dict) else 0
@@ -480,7 +349,7 @@ def run(jobs: list[Job], executor: Executor, *, timeout: float, on_record: Calla
                     queue.append(job)
                     continue
                 message = "the submission stopped the grading process"
-                verdicts = _failed_verdicts(job.exercise, ERROR, message)
+                verdicts = failed_verdicts(job.exercise, ERROR, message)
                 record = _record(job.submission, job.exercise, verdicts, about=job.about)
             on_record(job, record)
 

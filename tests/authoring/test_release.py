@@ -356,3 +356,27 @@ def test_the_hand_out_checks_every_task_from_its_data(handout, kernels):
     every = tasks.all_tasks()
     cheats = sum(len(entries) for entries in CHEATS.values())
     assert checked == len(every) + sum(len(t.detectors) for t in every) + cheats
+
+
+def test_the_hand_out_validates_and_shows_progress_without_the_sandbox(handout, tmp_path):
+    """The hand-out ships no sandbox (Linux-only, a grading tool): `validate` and `progress`
+    run the same `runner.run_cells` in a plain fresh interpreter, and agree with the course's."""
+    assert not (handout / "gdcourse" / "grading" / "sandbox.py").exists()
+    solution = tmp_path / "exercises" / "08_momentum.ipynb"
+    solution.parent.mkdir()
+    shutil.copy2(ROOT / "solutions" / "08_momentum.ipynb", solution)
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(handout)}
+
+    def gdcourse_(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "gdcourse", *args],
+            cwd=handout, capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+
+    done = gdcourse_("validate", str(solution), "exercises/01_the_idea.ipynb")
+    assert done.returncode == 1, done.stderr[-2000:]  # the blank one will not score
+    assert "4 of 4 tasks pass the public checks" in done.stdout, done.stdout
+    assert "· gd_step (0/1): not tried yet" in done.stdout, done.stdout
+    done = gdcourse_("progress", str(solution.parent))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "momentum_step ✓" in done.stdout and "gd_step ·" in done.stdout, done.stdout

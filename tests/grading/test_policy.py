@@ -37,6 +37,17 @@ def test_the_policy_warms_the_learner_api_and_runs_one_job():
     assert child.CHECKS == "gdcourse.checks"
 
 
+def test_the_silent_checks_stub_has_every_name_an_exercise_imports():
+    """Else the exercise's first cell (`from gdcourse.checks import check, handed_out`)
+    raised ImportError while graded (it did, before issue #20's validate showed it)."""
+    from gdcourse import checks
+    from gdcourse.grading import runner
+
+    assert set(runner.CHECKS_NAMES) == set(checks.__all__)
+    result = runner.run_cells(["from gdcourse.checks import check, handed_out, validate"], [])
+    assert result["errors"] == []
+
+
 def test_an_executor_refuses_a_job_its_policy_does_not_name():
     executor = sandbox.ForkServerExecutor(child.POLICY, max_workers=1, timeout=5)
     with pytest.raises(ValueError, match="not a job"):
