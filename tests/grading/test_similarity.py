@@ -314,4 +314,7 @@ def test_a_line_repeated_in_two_functions_is_matched_where_its_function_went(tmp
         (tmp_path / student / "08_momentum.ipynb").write_text(notebook(cells, "08_momentum"))
     documents, blanks = similarity.read_documents([tmp_path], say=lambda line: None)
     [pair] = similarity.similar_pairs(documents["08_momentum"], blanks["08_momentum"])
-    assert {(r.a.cell, r.b.cell) for r in pair.regions} == {(2, 4), (4, 2), (6, 6)}
+    found = {(r.a.cell, r.b.cell) for r in pair.regions}
+    # the swapped steps are matched where each went; every other shared cell to itself
+    assert {(2, 4), (4, 2), (6, 6)} <= found
+    assert all(a == b for a, b in found - {(2, 4), (4, 2)}), found
