@@ -243,13 +243,19 @@ def objectives_main(*, paths=(), update=None) -> int:
     """The `gdcourse objectives` command: print (or write) each lesson's objectives."""
     from .lessons import lesson_paths
 
+    return _print_or_update("objectives", lambda: objectives_markdown(lesson_paths(paths)), update)
+
+
+def _print_or_update(name: str, make, update) -> int:
+    """Print the Markdown block `make()` returns, or write it between the `name` markers of
+    the file `update`; 2 with the reason when the lessons cannot give it (ValueError)."""
     try:
-        text = objectives_markdown(lesson_paths(paths))
+        text = make()
     except ValueError as exc:
-        print(f"objectives: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
     if update:
-        return _update_block(update, "objectives", text)
+        return _update_block(update, name, text)
     print(text, end="")
     return 0
 
@@ -273,11 +279,7 @@ def points_markdown() -> str:
 
 def points_main(*, update=None) -> int:
     """The `gdcourse points` command: print (or write) the points table."""
-    text = points_markdown()
-    if update:
-        return _update_block(update, "points", text)
-    print(text, end="")
-    return 0
+    return _print_or_update("points", points_markdown, update)
 
 
 # A 10-week term: the lessons (and the exercises with the same numbers) taught each week.
@@ -338,12 +340,7 @@ def plan_main(*, paths=(), minutes_per_point: float = MINUTES_PER_POINT, update=
     """The `gdcourse plan` command: print (or write) the 10-week plan."""
     from .lessons import lesson_paths
 
-    try:
-        text = plan_markdown(lesson_paths(paths), minutes_per_point=minutes_per_point)
-    except ValueError as exc:
-        print(f"plan: {exc}", file=sys.stderr)
-        return 2
-    if update:
-        return _update_block(update, "plan", text)
-    print(text, end="")
-    return 0
+    def make():
+        return plan_markdown(lesson_paths(paths), minutes_per_point=minutes_per_point)
+
+    return _print_or_update("plan", make, update)
