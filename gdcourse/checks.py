@@ -43,7 +43,7 @@ def check(task_id: str, obj) -> None:
     print(verdict.render())
 
 
-ASK_PATH = (
+_ASK_PATH = (
     "validate: which notebook? This kernel does not say (JupyterLab tells its kernels in "
     "JPY_SESSION_NAME). Save the notebook and name it, e.g. "
     'validate("08_momentum.ipynb"), or run `gdcourse validate exercises/08_momentum.ipynb` '
@@ -51,7 +51,7 @@ ASK_PATH = (
 )
 
 
-def this_notebook() -> Path | None:
+def _this_notebook() -> Path | None:
     """The notebook this kernel runs, as JupyterLab (jupyter_server) tells it: the
     JPY_SESSION_NAME variable holds its path (absolute, or relative to the server's root);
     None when it is not set or names no file."""
@@ -70,9 +70,9 @@ def validate(path: str | os.PathLike | None = None) -> None:
     exercise recognised, every cell run from the top in a fresh process, each task's
     function called on its public probes. Prints what will score and what will not, and
     why. Save the notebook first: it is the file that is checked, not this kernel."""
-    notebook = Path(path) if path is not None else this_notebook()
+    notebook = Path(path) if path is not None else _this_notebook()
     if notebook is None:
-        print(ASK_PATH)
+        print(_ASK_PATH)
         return
     if not notebook.is_file():
         print(f"validate: no notebook {str(notebook)!r} (from {Path.cwd()})")
@@ -87,7 +87,7 @@ def progress(folder: str | os.PathLike | None = None) -> None:
     `folder` (default: this notebook's folder), with the lesson each belongs to. Computed
     here, from the saved files; nothing is sent anywhere."""
     if folder is None:
-        notebook = this_notebook()
+        notebook = _this_notebook()
         folder = notebook.parent if notebook else Path.cwd()
     rows, seconds = selfcheck.progress(folder)
     print(f"Where you stand, from the notebooks saved in {folder} (in {seconds:.1f} s):")

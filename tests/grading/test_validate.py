@@ -168,13 +168,13 @@ def test_validate_in_a_notebook_finds_its_own_file(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     checks.validate()
-    assert capsys.readouterr().out.strip() == checks.ASK_PATH
+    assert capsys.readouterr().out.strip() == checks._ASK_PATH
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))
     checks.validate()
     out = capsys.readouterr().out
     assert "Checking 01_the_idea.ipynb as saved" in out and "4 of 4 tasks pass" in out, out
     monkeypatch.setenv("JPY_SESSION_NAME", "course/exercises/01_the_idea.ipynb")  # relative
-    assert checks.this_notebook() == tmp_path / "01_the_idea.ipynb"
+    assert checks._this_notebook() == tmp_path / "01_the_idea.ipynb"
 
 
 def test_jupyter_server_still_names_the_notebook_in_the_kernels_environment():
