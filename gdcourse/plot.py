@@ -25,12 +25,15 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "COLORS",
+    "LINESTYLES",
+    "MAX_SOLID_COLORS",
     "CONTOUR_CMAP",
     "DPI",
     "MINOR_TICKS_BELOW_DECADES",
     "PlainLogFormatter",
     "tidy_log_axis",
     "CourseFigure",
+    "distinguish_lines",
     "figure",
     "style",
     "color",
@@ -44,7 +47,15 @@ __all__ = [
     "schedule_curves",
 ]
 
-COLORS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
+# Okabe & Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange, reddish
+# purple, sky blue), without its yellow, too pale on white, and with Paul Tol's indigo as a
+# seventh colour. Every pair stays at least 16 CIELAB units apart under simulated
+# protanopia, deuteranopia and tritanopia (tests/learn/test_plot.py).
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#332288")
+# A line style per palette colour, used when an Axes holds more than MAX_SOLID_COLORS
+# palette colours: then no line depends on its colour alone.
+LINESTYLES = ("-", "--", "-.", ":", (0, (6, 1.5, 1, 1.5, 1, 1.5)), (0, (9, 2.5)), (0, (1, 1)))
+MAX_SOLID_COLORS = 4
 CONTOUR_CMAP = "Blues_r"
 DPI = 90
 MINOR_TICKS_BELOW_DECADES = 2.0  # log axes spanning this many decades or more lose them
@@ -101,13 +112,65 @@ class _NoMinorTicks(ticker.NullLocator):
         self.dropped = dropped
 
 
+def distinguish_lines(ax) -> None:
+    """Give each palette colour its own line style when `ax` holds more than four of them.
+
+    Only solid lines drawn in a palette colour change (a line drawn dashed on purpose, or in
+    grey or black as a reference, keeps its style), and the legend's sample lines follow, so
+    that a reader who cannot tell two colours apart can still tell the lines apart.
+    """
+    palette = {c.lower(): i for i, c in enumerate(COLORS)}
+    lines = [
+        line
+        for line in ax.lines
+        if isinstance(line.get_color(), str)
+        and line.get_color().lower() in palette
+        and line.get_linestyle() in ("-", "--", "-.", ":")
+    ]
+    if len({line.get_color().lower() for line in lines}) <= MAX_SOLID_COLORS:
+        return
+    legends = [ax.get_legend(), *ax.figure.legends]
+    for line in lines:
+        if line.get_linestyle() != "-" and not getattr(line, "_gd_restyled", False):
+            continue
+        style = LINESTYLES[palette[line.get_color().lower()]]
+        line.set_linestyle(style)
+        line._gd_restyled = True
+        for legend in legends:
+            if legend is None:
+                continue
+            for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=False):
+                if text.get_text() == line.get_label() and hasattr(handle, "set_linestyle"):
+                    handle.set_linestyle(style)
+
+
 class CourseFigure(Figure):
-    """A Figure that tidies its log axes (`tidy_log_axis`) each time it is laid out or drawn."""
+    """A Figure in the course's look, with a description for readers who cannot see it.
+
+    Each time it is laid out or drawn it tidies its log axes (`tidy_log_axis`) and gives lines
+    their own styles where colour alone would have to tell them apart (`distinguish_lines`).
+    `alt`, a sentence saying what the figure shows, is its text in a notebook's output (the
+    `text/plain` beside the PNG) and the PNG's alt text on the course website and in the
+    slides, so a screen reader reads what the figure shows rather than its size.
+    """
+
+    alt: str | None = None
 
     def _tidy(self) -> None:
         for ax in self.axes:
             tidy_log_axis(ax.xaxis)
             tidy_log_axis(ax.yaxis)
+            distinguish_lines(ax)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The description as text, and as the PNG's alt text; IPython adds the PNG itself.
+
+        Without a description, None: IPython shows the default `<CourseFigure size …>`
+        text, which the course's tests reject for a lesson's figure.
+        """
+        if not self.alt:
+            return None
+        return {"text/plain": self.alt}, {"image/png": {"alt": self.alt}}
 
     def draw(self, renderer):
         self._tidy()
@@ -118,12 +181,24 @@ class CourseFigure(Figure):
         return super().get_tightbbox(renderer, *args, **kwargs)
 
 
-def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 3.2):
+def figure(
+    ncols: int = 1,
+    nrows: int = 1,
+    *,
+    width: float = 4.2,
+    height: float = 3.2,
+    alt: str | None = None,
+):
     """A new Figure with ncols × nrows styled panels; returns (fig, axes).
+
+    `alt` says in a sentence what the figure shows (what is plotted against what, and what
+    to see in it), for readers who cannot see the picture; it can also be set later as
+    `fig.alt`, once the numbers it quotes are known.
 
     Introduced in lesson 01.
     """
     fig = CourseFigure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
+    fig.alt = alt
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         style(ax)
@@ -163,12 +238,14 @@ def loss_curve(ax, losses, *, x=None, label=None, log=False, xlabel="step", **kw
     return line
 
 
-def loss_curves(curves: Mapping[str, Sequence[float]], *, log=True, xlabel="step", title=None):
-    """A figure with several labelled loss curves on one Axes.
+def loss_curves(
+    curves: Mapping[str, Sequence[float]], *, log=True, xlabel="step", title=None, alt=None
+):
+    """A figure with several labelled loss curves on one Axes (`alt`: as for `figure`).
 
     Introduced in lesson 08.
     """
-    fig, ax = figure(width=5.5, height=3.4)
+    fig, ax = figure(width=5.5, height=3.4, alt=alt)
     for i, (label, losses) in enumerate(curves.items()):
         loss_curve(ax, losses, label=label, log=log, xlabel=xlabel, color=color(i))
     if title:
@@ -258,12 +335,14 @@ def trajectory(ax, points, *, label=None, color_index=0, markersize=3):
     return line
 
 
-def trajectories(fn, paths: Mapping[str, np.ndarray], *, bounds=None, title=None, losses=True):
+def trajectories(
+    fn, paths: Mapping[str, np.ndarray], *, bounds=None, title=None, losses=True, alt=None
+):
     """Contours of `fn` with several labelled paths, and (if `losses`) their loss curves.
 
-    Introduced in lesson 08.
+    `alt`: as for `figure`. Introduced in lesson 08.
     """
-    fig, axes = figure(ncols=2 if losses else 1, width=4.6, height=3.8)
+    fig, axes = figure(ncols=2 if losses else 1, width=4.6, height=3.8, alt=alt)
     ax = axes[0] if losses else axes
     contours(ax, fn, bounds=bounds)
     for i, (label, pts) in enumerate(paths.items()):

@@ -80,6 +80,7 @@ class Explorer(W.VBox):
     """
 
     title = "explorer"
+    picture = ""  # what the figure shows, in words: the start of its alt text
     delay = 0.03  # seconds between a change and its redraw (coalesces a drag)
 
     def __init__(self, controls: dict, fig, animated):
@@ -188,7 +189,13 @@ class Explorer(W.VBox):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["image/png"] = base64.b64encode(self._static_png()).decode("ascii")
         data["text/plain"] = f"{self.title} (run the cell in a live kernel to use the sliders)"
-        return bundle
+        # The picture's alt text (the course website, the slides): what it shows, and the
+        # readout drawn above it, so a screen reader gets the numbers a sighted reader sees.
+        alt = f"{self.title}: {self.picture}." + "".join(f" {line}." for line in self._lines)
+        if isinstance(bundle, tuple):
+            data, metadata = bundle
+            return data, {**(metadata or {}), "image/png": {"alt": alt}}
+        return data, {"image/png": {"alt": alt}}
 
 
 # --------------------------------------------------------------------- learning rate
@@ -198,6 +205,10 @@ class LearningRate(Explorer):
     """Gradient descent on a 1-D function: η and the start point against the 2/λ rule."""
 
     title = "Learning-rate explorer"
+    picture = (
+        "left, gradient descent's iterates on the chosen 1-D loss L(θ); right, the loss above"
+        " its minimum against the step, on a log scale"
+    )
     FUNCTIONS = {
         "quadratic, λ = 1": ("quadratic_1d", {"curvature": 1.0}),
         "quadratic, λ = 4": ("quadratic_1d", {"curvature": 4.0}),
@@ -271,6 +282,10 @@ class Optimizers(Explorer):
     """Real torch.optim optimisers side by side on a 2-D test function."""
 
     title = "Optimiser explorer"
+    picture = (
+        "left, the paths of several torch.optim optimisers over the contours of a 2-D test "
+        "function; right, each one's loss above the minimum against the step"
+    )
     STARTS = {
         "ravine": (-4.0, 2.0),
         "rosenbrock": (-1.5, 2.0),
@@ -388,6 +403,11 @@ class MomentumMap(Explorer):
     """
 
     title = "Momentum explorer"
+    picture = (
+        "left, a map over the plane of η·λ_max and β of the steps heavy-ball momentum needs "
+        "to converge, grey where it diverges, with the chosen pair marked; right, the chosen "
+        "pair's path in the two eigen-directions"
+    )
     MAX_STEPS = 1000  # the colour scale: steps to shrink the error 1000×, predicted from the rate
 
     def __init__(self, steps: int = 60):
@@ -507,6 +527,10 @@ class Schedules(Explorer):
     """
 
     title = "Schedule explorer"
+    picture = (
+        "left, the learning rate a torch scheduler gives at each step; right, lesson 09's "
+        "training loss above its minimum under that schedule"
+    )
     # what the `period` and `gamma` sliders mean for each scheduler that reads them
     PERIOD = {
         "StepLR": "step_size",
@@ -584,6 +608,10 @@ class BatchSize(Explorer):
     """
 
     title = "Batch-size explorer"
+    picture = (
+        "left, a cloud of mini-batch gradients around the full gradient and their mean; "
+        "right, SGD's full-data loss against the examples seen"
+    )
     SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 
     def __init__(self, epochs: int = 1):
@@ -683,6 +711,10 @@ class DeepGradients(Explorer):
     """
 
     title = "Depth and initialisation explorer"
+    picture = (
+        "left, the spread of each block's output over a batch; right, the norm of each "
+        "block's weight gradient, both against the block's depth"
+    )
     MAX_DEPTH = 30
     LIMITS = (1e-40, 1e40)
 
@@ -768,6 +800,10 @@ class Restarts(Explorer):
     """
 
     title = "Restart explorer"
+    picture = (
+        "where each random restart of gradient descent on a function with several minima "
+        "ends, and how often the best of k restarts finds the lowest minimum"
+    )
 
     def __init__(self):
         from matplotlib.collections import LineCollection

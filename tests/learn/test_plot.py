@@ -108,3 +108,112 @@ def test_a_formatter_the_lesson_chose_is_left_alone():
     _drawn(fig)
     assert ax.yaxis.get_major_formatter() is mine
     assert isinstance(ax.xaxis.get_major_formatter(), ticker.ScalarFormatter)  # linear axis
+
+
+# --------------------------------------------------------------------- accessibility
+
+# Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of
+# color vision deficiency", severity 1.0: the full dichromacies, applied to linear RGB.
+CVD = {
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+}
+
+
+def _linear_rgb(hex_colour):
+    c = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(linear):
+    """CIELAB (D65) of a linear-RGB colour."""
+    xyz = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    ) @ np.clip(linear, 0, 1)
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _closest_pair(palette, matrix):
+    labs = [_lab(np.asarray(matrix) @ _linear_rgb(c)) for c in palette]
+    return min(
+        (float(np.linalg.norm(labs[i] - labs[j])), palette[i], palette[j])
+        for i in range(len(labs))
+        for j in range(i + 1, len(labs))
+    )
+
+
+def test_cvd_simulation_catches_the_old_palette():
+    """The check can fail: the course's first palette lost red vs brown under protanopia."""
+    old = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#7f7f7f", "#8c564b")
+    distance, a, b = _closest_pair(old, CVD["protanopia"])
+    assert distance < 8 and {a, b} == {"#d1495b", "#8c564b"}
+
+
+@pytest.mark.parametrize("vision", ["normal", *CVD])
+def test_palette_colours_stay_apart_under_colour_vision_deficiencies(vision):
+    matrix = np.eye(3) if vision == "normal" else CVD[vision]
+    distance, a, b = _closest_pair(plot.COLORS, matrix)
+    # 15 CIELAB units: clearly different at a glance; 2.3 is a just-noticeable difference.
+    assert distance >= 15, f"{a} and {b} look alike under {vision} (ΔE = {distance:.1f})"
+
+
+def test_more_than_four_colours_get_line_styles_and_the_legend_follows():
+    fig, ax = plot.figure()
+    for i in range(5):
+        ax.plot([0, 1, 2], [i, i, i], color=plot.color(i), label=f"run {i}")
+    ax.plot([0, 2], [0, 0], color="black", label="reference")
+    ax.plot([0, 2], [1, 1], "--", color=plot.color(0), label="dashed on purpose")
+    ax.legend()
+    fig.savefig(io.BytesIO(), format="png")
+
+    def dashes(line):  # what is drawn: the offset and on/off pattern (None: solid)
+        offset, pattern = line._unscaled_dash_pattern
+        return (offset, tuple(pattern) if pattern else None)
+
+    styles = [dashes(line) for line in ax.lines]
+    assert len(set(styles[:5])) == 5, styles
+    assert styles[5] == (0, None) and styles[6] == dashes(ax.lines[1])
+    handles = {
+        t.get_text(): h
+        for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles, strict=True)
+    }
+    assert [dashes(handles[f"run {i}"]) for i in range(5)] == styles[:5]
+
+
+def test_four_colours_stay_solid():
+    fig, ax = plot.figure()
+    for i in range(4):
+        ax.plot([0, 1], [i, i], color=plot.color(i))
+    fig.savefig(io.BytesIO(), format="png")
+    assert {line.get_linestyle() for line in ax.lines} == {"-"}
+
+
+def test_a_described_figure_shows_its_description_as_text_and_alt():
+    fig, ax = plot.figure(alt="Loss against step: it falls from 1 to 0.01.")
+    ax.plot([0, 1], [1, 0.01])
+    data, metadata = fig._repr_mimebundle_()
+    assert data == {"text/plain": "Loss against step: it falls from 1 to 0.01."}
+    assert metadata == {"image/png": {"alt": "Loss against step: it falls from 1 to 0.01."}}
+    fig.alt = "changed once the numbers are known"
+    assert fig._repr_mimebundle_()[0]["text/plain"] == "changed once the numbers are known"
+
+
+def test_an_undescribed_figure_falls_back_to_the_default_text():
+    fig, _ = plot.figure()
+    assert fig._repr_mimebundle_() is None
+    assert repr(fig).startswith("<CourseFigure size")
