@@ -85,6 +85,9 @@ class Task:
     compare: Callable | None = None
     seconds: float = 2.0  # time limit per probe
     forbids: tuple[str, ...] = ()  # APIs the learner's function may not use (`forbidden`)
+    # Hints on demand (`checks.hint`), in order: a nudge towards the likely mistake, the
+    # idea in words, then the formula or a near-complete recipe; never the solution's code.
+    hints: tuple[str, ...] = ()
 
     @property
     def ruled_out(self) -> tuple[str, ...]:
@@ -124,7 +127,17 @@ def register(*tasks: Task) -> None:
             raise ValueError(f"task id {task.id!r} is defined twice")
         if len(task.detectors) < 2:
             raise ValueError(f"task {task.id!r} needs at least two misconception detectors")
+        _check_hints(task)
         _REGISTRY[task.id] = task
+
+
+def _check_hints(task: Task) -> None:
+    """A task's hint levels are distinct, non-empty strings (a ValueError otherwise)."""
+    hints = task.hints
+    if not isinstance(hints, tuple) or not all(isinstance(h, str) and h.strip() for h in hints):
+        raise ValueError(f"task {task.id!r}: hints must be a tuple of non-empty strings")
+    if len(set(hints)) < len(hints):
+        raise ValueError(f"task {task.id!r}: two of its hint levels are the same")
 
 
 def _load() -> None:
