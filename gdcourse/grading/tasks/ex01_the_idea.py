@@ -75,6 +75,16 @@ mse_gradients = Task(
             answer=_scaled(lambda p: len(p["x"]) / 2),
         ),
     ),
+    hints=(
+        "Write the loss as the mean of r², with r = w·x + b − y (prediction minus target): "
+        "what does a small change of w, then of b, do to each r? Lesson 01, section 2, derives "
+        "it.",
+        "By the chain rule the derivative of r² is 2r·∂r/∂θ, and the mean keeps its 1/N: ∂r/∂w "
+        "= x and ∂r/∂b = 1. Keep the order prediction − target throughout, so that the signs "
+        "come out right.",
+        "∂L/∂w = (2/N)·Σ rᵢ·xᵢ = 2·mean(r·x) and ∂L/∂b = (2/N)·Σ rᵢ = 2·mean(r), with r = w·x "
+        "+ b − y computed element by element on the NumPy arrays.",
+    ),
     hint="compute r = w·x + b − y, then dL/dw = 2·mean(r·x) and dL/db = 2·mean(r).",
 )
 
@@ -121,6 +131,15 @@ gd_step = Task(
             "your step is η times too small: the learning rate was applied twice (η²·∇L).",
             answer=lambda theta, grad, lr: (np.array(theta) - lr * lr * np.array(grad)).tolist(),
         ),
+    ),
+    hints=(
+        "Does the gradient point uphill or downhill, and should the function hand back the "
+        "step or the place where the step lands? Lesson 01, section 3, says why the update "
+        "uses minus the gradient.",
+        "Gradient descent moves every parameter a little against its partial derivative: the "
+        "step is the learning rate times the gradient, taken once, and it is subtracted from "
+        "the current parameters. Return the new parameters.",
+        "θ_new = θ − η·∇L, element by element: one NumPy expression in theta, lr and grad.",
     ),
     hint="the update is θ_new = θ − η·∇L, element by element.",
 )
@@ -191,6 +210,15 @@ lr_regime = Task(
             "converges.",
             answer=lambda lr, curvature: _regime(lr, curvature, oscillate_above=2.0),
         ),
+    ),
+    hints=(
+        "What decides the regime is the product lr·curvature, not either number alone. Lesson "
+        "01, section 4, follows the distance to the minimum through one step.",
+        "On L(θ) = (c/2)θ² one step multiplies θ by the same factor, 1 − η·c, every time. The "
+        "iterates shrink while that factor lies between −1 and 1, and they change sign at "
+        "every step while it is negative.",
+        "With r = 1 − lr·curvature: r > 0 (lr < 1/c) converges, −1 < r < 0 (1/c < lr < 2/c) "
+        "oscillates, r < −1 (lr > 2/c) diverges.",
     ),
     hint="compute r = 1 − lr·curvature: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
 )
@@ -297,6 +325,16 @@ stop_reason = Task(
             "small gradient is reported as 'gradient' whatever the loss did.",
             answer=lambda **p: _stop(**p, change_first=True),
         ),
+    ),
+    hints=(
+        "How do you measure the size of the gradient so that positive and negative entries do "
+        "not cancel, and which rule is tried first? Lesson 01, section 6, states both stopping "
+        "rules.",
+        "The gradient rule uses the Euclidean norm, the square root of the sum of the squared "
+        "entries: not its square, the plain sum or the largest entry. The change rule uses the "
+        "absolute difference of the two losses. Try the gradient rule first.",
+        "'gradient' when ‖grad‖ = √(Σ gᵢ²) (np.linalg.norm(grad)) is below ε; otherwise "
+        "'change' when |loss_after − loss_before| < ε; otherwise 'continue'.",
     ),
     hint="return 'gradient' if the Euclidean norm ‖grad‖ < ε, else 'change' if "
     "|loss_after − loss_before| < ε, else 'continue'.",

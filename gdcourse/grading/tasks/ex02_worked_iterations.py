@@ -82,6 +82,16 @@ iterate = Task(
             answer=lambda **p: _iterate(**p, sequential=True),
         ),
     ),
+    hints=(
+        "Does your loop update exactly k times, and are both gradients computed before either "
+        "parameter moves? Compare your first iteration with lesson 02's 'Iteration 1, spelled "
+        "out'.",
+        "Each iteration computes the residuals at the current (w, b), then both gradients from "
+        "those same residuals, and only then moves w and b together; that is repeated k times. "
+        "The loss is the mean of the squared residuals, so the gradients carry 2/N.",
+        "Repeat k times: r = w·x + b − y, g_w = 2·mean(r·x), g_b = 2·mean(r), then w ← w − "
+        "η·g_w and b ← b − η·g_b; return the final (w, b).",
+    ),
     hint="your (w, b) after k iterations are not the expected ones, and none of the "
     "usual slips explains them: run ONE iteration (k set to 1) and compare it with lesson 02's "
     "first worked iteration, the residuals, the two gradients, then the update.",
@@ -138,6 +148,16 @@ condition_number = Task(
             answer=lambda x: 1.0,
         ),
     ),
+    hints=(
+        "Which matrix holds the curvature of this loss, and does it have a column for b as "
+        "well as for w? Lesson 02's section 'Why it slows down: conditioning' builds it for "
+        "the worked example.",
+        "Stack the inputs into X with one row (xᵢ, 1) per example, form the 2 × 2 Hessian "
+        "(2/N)·XᵀX and divide its largest eigenvalue by its smallest, so κ ≥ 1. X's singular "
+        "values are the square roots of XᵀX's eigenvalues: their ratio is √κ.",
+        "X = the column of x next to a column of ones (np.column_stack), H = (2/N)·XᵀX, λ = "
+        "np.linalg.eigvalsh(H) in ascending order, κ = λ_max / λ_min.",
+    ),
     hint="your κ is not the Hessian's: print the 2 × 2 Hessian of the MSE in w and b "
     "and its eigenvalues, and compare them with lesson 02's (one row of X per example, "
     "with the bias's column).",
@@ -182,6 +202,16 @@ max_stable_lr = Task(
             "(e.g. from eigvalsh(H)[-1:] or a (1,)-shaped result); take float(...) of it.",
             error="return one number (a float)",
         ),
+    ),
+    hints=(
+        "Lesson 01's regimes for one curvature carry over: where does oscillation start, where "
+        "divergence, and which of this loss's curvatures breaks first? Lesson 02's section "
+        "'How fast can plain gradient descent go?' answers it.",
+        "Along each eigenvector of the Hessian H = (2/N)·XᵀX, gradient descent behaves like "
+        "the 1-D quadratic with curvature λ, so it diverges once η passes 2/λ for any of them: "
+        "the steepest direction, the largest eigenvalue, sets the limit.",
+        "η_max = 2 / λ_max, with λ_max the largest eigenvalue of task 2's H = (2/N)·XᵀX (X "
+        "with rows (xᵢ, 1)); return it as a float.",
     ),
     hint="your η is not where gradient descent on this loss starts to diverge: check "
     "it by running a few steps at 0.99 and 1.01 times your η (one should settle, the "

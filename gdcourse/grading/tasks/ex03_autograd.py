@@ -139,6 +139,18 @@ fit_line = Task(
         ),
         Detector("not the leaf tensors", NOT_LEAF, error="not the leaf tensor"),
     ),
+    hints=(
+        "What does backward() do to a .grad that already holds a number, and where in each "
+        "step do you clear it? Lesson 03, sections 4 and 5, show the accumulation and the "
+        "manual loop.",
+        "Each step does four things in this order: the mean squared error from w and b, one "
+        "backward(), the update of both parameters in place inside torch.no_grad(), then "
+        "clearing both gradients. Keep w and b the same two leaf tensors throughout, and "
+        "return them.",
+        "Each step: L = mean((w·x + b − y)²); L.backward(); inside torch.no_grad(), w −= "
+        "η·w.grad and b −= η·b.grad; then w.grad.zero_() and b.grad.zero_(). After `steps` "
+        "steps return (w, b).",
+    ),
     hint="your (w, b) are not the expected ones. Check each step against the list above: "
     "the mean squared error, one backward(), the update w -= lr * w.grad inside "
     "torch.no_grad(), then zero_() on both gradients.",
@@ -202,6 +214,16 @@ fixed_loop = Task(
         ),
         Detector("only w.grad zeroed", ONLY_W_HINT, answer=lambda **p: _loop(**p, zero="w")),
         Detector("not the leaf tensors", NOT_LEAF, error="not the leaf tensor"),
+    ),
+    hints=(
+        "Fix the errors one at a time, then read the last line of the loop slowly: which "
+        "gradient moves b? Lesson 03, section 6, removes one piece of the loop at a time and "
+        "shows what each is for.",
+        "A leaf's .grad is None until the first backward(), so clear the gradients after the "
+        "update, not before the forward pass; the updates run inside torch.no_grad() and "
+        "change w and b in place; each parameter moves by its own gradient.",
+        "Each step: the loss, backward(), then inside torch.no_grad() w −= η·w.grad and b −= "
+        "η·b.grad, then w.grad.zero_() and b.grad.zero_(); return (w, b) after `steps` steps.",
     ),
     hint="your (w, b) are not the expected ones: compare each line of your loop with "
     "task 1's steps (the colleague's loop has three bugs, one of them silent).",
@@ -333,6 +355,17 @@ backprop_by_hand = Task(
             "examples, so dL/dŷ = 2·(ŷ − y)/N.",
             "sum",
         ),
+    ),
+    hints=(
+        "Check the pieces from the output backwards: dL/dŷ first (where does the mean's 1/N "
+        "go?), then the step back through tanh, where most slips happen. Lesson 03, section 7, "
+        "goes one node at a time.",
+        "Going back through A = tanh(Z) multiplies dL/dA element-wise by tanh's derivative at "
+        "Z, which is 1 − A² in terms of the layer's output. Each gradient has the shape of its "
+        "tensor: dL/dW1 is (H, d) like W1, one row per hidden unit.",
+        "dL/dŷ = 2(ŷ − y)/N; dL/dw2 = Aᵀ·dL/dŷ and dL/db2 = Σ dL/dŷ; dL/dA = dL/dŷ ⊗ w2 (shape "
+        "(N, H)); dL/dZ = dL/dA ⊙ (1 − A²); dL/dW1 = (dL/dZ)ᵀ·X and dL/db1 = the sum of dL/dZ "
+        "over the examples.",
     ),
     hint="your gradients are not autograd's: go backward one node at a time, dL/dŷ, then "
     "dL/dw2 and dL/db2, then dL/dA, dL/dZ, then dL/dW1 and dL/db1, and check each shape "

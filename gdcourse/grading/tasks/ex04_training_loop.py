@@ -140,6 +140,18 @@ train_linear = Task(
             answer=lambda **p: _train(**p, column_target=False),
         ),
     ),
+    hints=(
+        "Are both the inputs and the targets columns of shape (N, 1), and does each of the "
+        "`steps` turns clear the gradients, call backward() and then step()? Lesson 04's "
+        "section 'The training loop' has the loop to compare with.",
+        "nn.Linear and nn.MSELoss work on a batch of rows, one per example, for the prediction "
+        "and for the target alike: a flat target broadcasts into an N × N table. Give "
+        "torch.optim.SGD the model's parameters and lr (its default is not yours), and clear "
+        "the gradients at the start of every step.",
+        "X = x.unsqueeze(1), Y = y.unsqueeze(1), the optimiser "
+        "torch.optim.SGD(model.parameters(), lr=lr); then `steps` times: zero_grad(), the "
+        "nn.MSELoss() of model(X) against Y, backward(), step().",
+    ),
     hint="your trained (w, b) do not reach the loss of the correct run: a higher loss means "
     "a step is missing or wrong, a much lower one that the run was not the `steps` steps of "
     "SGD with learning rate lr asked for. Check the loop against the list above.",
@@ -258,6 +270,18 @@ accumulated_gradient = Task(
             "each loss divided by k.",
             error="the whole batch in one forward pass",
         ),
+    ),
+    hints=(
+        "Each micro-batch's nn.MSELoss() is already a mean over its own examples: what do k of "
+        "them add up to? And how often should .grad be cleared? Lesson 04's section "
+        "'Deliberate accumulation' works through it.",
+        "Since backward() adds to .grad, clear it once, before the loop, and let the k "
+        "micro-batches add up. The mean over the whole batch is the average of the k "
+        "micro-batch means, so each micro-batch's loss is divided by k before its backward().",
+        "Clear the gradients once; for each pair of X.chunk(k) and y.chunk(k): the "
+        "nn.MSELoss() of the model's prediction against the targets as a column "
+        "(unsqueeze(1)), divided by k, then backward(). What .grad holds at the end is the "
+        "large batch's gradient.",
     ),
     hint="your accumulated gradient is not the large batch's: check that .grad is cleared "
     "once before the loop, that every micro-batch of X.chunk(k) gets its own backward(), and "

@@ -138,6 +138,17 @@ batch_slices = Task(
             error="cannot unpack non-iterable",
         ),
     ),
+    hints=(
+        "Try n = 10, B = 4 and n = 6, B = 3, each with drop_last False and True: how many "
+        "batches should each give, and where does the last one stop? Count them with ceil and "
+        "floor before you write the loop.",
+        "The batches start at 0, B, 2B, … and each stops where the next starts, never past n "
+        "(half-open, like a slice). drop_last removes only a last batch SHORTER than B: when B "
+        "divides n there is none, and every batch is kept.",
+        "For start = 0, B, 2B, … below n the batch is [start, min(start + B, n)]; with "
+        "drop_last=True leave out a last pair shorter than B. That makes ceil(n/B) batches "
+        "without drop_last and n // B with it.",
+    ),
     hint="the batches start at 0, B, 2B, …; each is [start, min(start + B, n)); with "
     "drop_last=True leave out a last batch shorter than B.",
 )
@@ -264,6 +275,17 @@ minibatch_gradient = Task(
             scale=0.5,
         ),
     ),
+    hints=(
+        "Which rows enter the batch's loss, and what do you divide by, the batch's size or the "
+        "data set's? Lesson 05's section 'One gradient, many estimates' takes mini-batch "
+        "gradients the same way.",
+        "Select the batch's rows first, then take the mean squared error over those B rows "
+        "only. Its gradient is the batch average of 2·residual·input for w and of 2·residual "
+        "for b, with residual = prediction − target.",
+        "With Xb = X[idx], yb = y[idx], B = len(idx) and r = Xb·w + b − yb: dL/dw = (2/B)·Xbᵀr "
+        "and dL/db = (2/B)·Σr. Or make w and b leaves with requires_grad=True and let "
+        "backward() compute the same.",
+    ),
     hint="take the batch, Xb = X[idx] and yb = y[idx]; with r = Xb @ w + b − yb and B = "
     "len(idx): dL/dw = (2/B)·Xbᵀr and dL/db = (2/B)·Σr (or let autograd compute them).",
 )
@@ -353,6 +375,17 @@ gradient_variance = Task(
             "you returned a standard deviation (the square root): the task asks for the variance.",
             root=True,
         ),
+    ),
+    hints=(
+        "What must the answer be at B = n, when every batch is the whole data set? And which "
+        "variance of the rows, over n or over n − 1? Lesson 05's section 'One gradient, many "
+        "estimates' has the formula.",
+        "Averaging B independent draws divides the per-example variance σ² by B; drawing B "
+        "DIFFERENT examples multiplies that by the finite-population factor (n − B)/(n − 1), "
+        "which is 0 at B = n. σ² is the population variance of the n rows, coordinate by "
+        "coordinate.",
+        "Var = σ²/B · (n − B)/(n − 1) per coordinate, with σ² the mean of (gᵢ − ḡ)² over the n "
+        "rows (g.var(dim=0, correction=0)); return the variance, not its square root.",
     ),
     hint="your variances are not the exact ones: compare them with a Monte-Carlo estimate "
     "over many shuffles (the variance of the mean of the first B rows of g[torch.randperm(n)]), "
@@ -496,6 +529,20 @@ train_minibatch = Task(
             "then draws a new order from it.",
             reseed=True,
         ),
+    ),
+    hints=(
+        "Where are the generator and the DataLoader made: once, before the epochs, or anew in "
+        "each? And does every batch get its own step? Lesson 05's section 'Shuffling, and the "
+        "standard DataLoader loop' has the loop.",
+        "Seed one torch.Generator and make one DataLoader with shuffle=True and that generator "
+        "before the first epoch, so that each epoch draws a new order. Every batch clears the "
+        "gradients, takes the mean squared error over the batch, calls backward() and steps; "
+        "record [w…, b] after each epoch.",
+        "One generator, g = torch.Generator().manual_seed(seed), and one "
+        "DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=g); w "
+        "and b new leaves copied from w0 and b0, torch.optim.SGD([w, b], lr=lr); per batch "
+        "zero_grad(), the mean of (xb·w + b − yb)², backward(), step(); at the end the "
+        "held-out MSE as a float.",
     ),
     hint="your parameters after the epochs are not those of the stated loop: check that the "
     "generator is seeded once, the DataLoader made once, that every batch gets zero_grad(), "

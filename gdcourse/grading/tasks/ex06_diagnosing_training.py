@@ -130,6 +130,18 @@ curve_label = Task(
             ),
         ),
     ),
+    hints=(
+        "What does a comparison such as loss > 2·first give when the loss is NaN, and does "
+        "np.isnan notice an infinite loss? That is why the rules are tried in a fixed order; "
+        "lesson 06, section 2, shows the doctor trying its rules in order too.",
+        "Apply the rules strictly in the task's order: first non-finite values anywhere in the "
+        "history (NaN and ±inf alike), then the LAST loss against the first for divergence (a "
+        "spike in the middle is not divergence), then the spread for flat, then the last loss "
+        "against the first.",
+        "'nan' if not every loss is finite (np.isfinite); else 'diverging' if last > 2·first; "
+        "else 'flat' if max − min ≤ 0.001·|first|; else 'decreasing' if last < first, "
+        "otherwise 'rising'.",
+    ),
     hint="in this order: any NaN/inf → 'nan'; last > 2·first → 'diverging'; "
     "max − min ≤ 0.001·|first| → 'flat'; otherwise 'decreasing' if last < first, else "
     "'rising'.",
@@ -208,6 +220,18 @@ early_stop = Task(
             "losses up to the step where you stop.",
             answer=lambda **p: _early_stop(**p, peek=True),
         ),
+    ),
+    hints=(
+        "Does an equal loss count as an improvement, and on which step exactly do you stop? "
+        "Work through the first public probe by hand, step by step, with the rule of lesson "
+        "06, section 4.",
+        "Walk through the losses in order, keeping the best value so far and its step; only a "
+        "strictly lower loss replaces it. Stop at the first step that lies `patience` steps "
+        "after the best one, and count that step as run: the best step is the best seen up to "
+        "there, never one after the stop.",
+        "Keep best and best_step; at each step, a loss below best makes it the new best; "
+        "otherwise, once step − best_step ≥ patience, the answer is [best_step, step + 1]. If "
+        "that never happens it is [best_step, len(val_losses)].",
     ),
     hint="walk through the losses keeping the best value and its step; a strictly lower "
     "value is a new best; stop at the first step with step − best_step >= patience and "
