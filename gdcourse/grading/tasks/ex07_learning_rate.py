@@ -57,6 +57,15 @@ lr_sweep = Task(
         ),
     ),
     hint="η_i = lr_min · (lr_max / lr_min)^(i / (steps − 1)) for i = 0, …, steps − 1.",
+    hints=(
+        "Should neighbouring rates differ by the same amount or by the same factor? And is lr_max "
+        "itself one of the `steps` rates? (Lesson 07, section 3.)",
+        "A range test spends as many steps on each decade of η, so each rate is the previous one "
+        "times a fixed factor: the rates are evenly spaced on a log scale, from lr_min to lr_max, "
+        "both ends included.",
+        "η_i = lr_min · (lr_max / lr_min)^(i / (steps − 1)) for i = 0, …, steps − 1; np.geomspace "
+        "computes exactly these.",
+    ),
 )
 
 
@@ -121,6 +130,15 @@ pick_lr = Task(
         ),
     ),
     hint="find the index of the lowest loss and return the learning rate there divided by 10.",
+    hints=(
+        "Which point of the curve does the rule of thumb start from, and do you return the rate "
+        "there or a smaller one? (Lesson 07, section 3: lowest / 10.)",
+        "Find the position of the LOWEST loss, read the learning rate at that same position, and "
+        "back off from it by a factor of ten. Dividing by 10 is not the same as taking the grid's "
+        "previous rate, unless the grid happens to step by 10×.",
+        "With i the index of the smallest loss (np.argmin, or np.nanargmin if a loss may be NaN), "
+        "the suggestion is lrs[i] / 10, returned as a float.",
+    ),
 )
 
 
@@ -264,6 +282,18 @@ range_test = Task(
     hint="your recorded losses (or the suggestion) are not the range test's: check the "
     "rates (lr_sweep's, one per step), which rows each step uses, that the run is never "
     "restarted, and that each loss is recorded before its step.",
+    hints=(
+        "Is your test ONE run, each step starting where the previous one stopped, and is each "
+        "loss recorded before or after its update? (Lesson 07, section 3.)",
+        "Make w and b once, as new leaf tensors from w0 and b0, and never reset them. Each step "
+        "takes its rate from your lr_sweep and its batch of B rows, computes that batch's MSE, "
+        "records it, calls backward() and only then updates w and b; at the end pick_lr turns the "
+        "rates and losses into the suggestion.",
+        "For t = 0, …, steps − 1: s = (t·B) mod n, L_t = mean((X[s:s+B]·w + b − y[s:s+B])²), "
+        "record L_t.item(), then w ← w − η_t·∂L_t/∂w and b ← b − η_t·∂L_t/∂b with η_t = "
+        "lr_sweep(lr_min, lr_max, steps)[t], clearing the gradients between steps. Return "
+        "(the losses, pick_lr(rates, losses)).",
+    ),
 )
 
 

@@ -138,6 +138,15 @@ momentum_step = Task(
     ),
     hint="b = g if there is no buffer yet, else b = β·b + g; then θ = θ − η·b. Return "
     "(new θ, new b).",
+    hints=(
+        "In torch's convention, is there a (1 − β) or an η inside the buffer, and does θ move "
+        "with the buffer from before this step or after it? (Lesson 08, section 2.)",
+        "Torch's buffer adds up raw gradients: on the first step (buf is None) it is a copy of "
+        "the gradient, after that β times the old buffer plus the gradient. Only then does θ "
+        "move, by η times this NEW buffer; build new tensors instead of changing the inputs.",
+        "b_new = g if buf is None, else β·buf + g; θ_new = θ − η·b_new; return (θ_new, b_new) as "
+        "new tensors (no -= or mul_ on params, grad or buf).",
+    ),
 )
 
 
@@ -175,6 +184,15 @@ nesterov_step = Task(
     ),
     hint="first the NEW buffer, b_new = g if there is no buffer yet, else β·b + g; then "
     "θ = θ − η·(g + β·b_new), with that new buffer, not the old one. Return (new θ, b_new).",
+    hints=(
+        "Compared with your momentum step, what changes with nesterov=True: the buffer, the "
+        "direction θ moves along, or the point it moves from? (Lesson 08, section 6.)",
+        "The buffer is updated exactly as for plain momentum, without dampening. Torch's "
+        "parameters already are the look-ahead points, so the step starts from θ itself, but "
+        "moves along the gradient plus β times the new buffer instead of along the buffer alone.",
+        "b_new = g if buf is None, else β·buf + g; θ_new = θ − η·(g + β·b_new); return "
+        "(θ_new, b_new) as new tensors.",
+    ),
 )
 
 
@@ -219,6 +237,15 @@ ema_weights = Task(
     ),
     hint="unroll b_t = β·b_(t−1) + g_t: the gradient from j steps ago has weight β^j, "
     "for j = 0, …, k − 1.",
+    hints=(
+        "Unroll b_t = β·b_(t−1) + g_t by hand for two or three steps: what multiplies g_t, and "
+        "what multiplies g_(t−1)? (Lesson 08, section 3.)",
+        "Each step multiplies everything already in the buffer by β and adds the new gradient "
+        "with weight 1 (torch has no (1 − β)). So a gradient's weight depends only on how many "
+        "steps ago it arrived, and the list starts with the newest, the largest weight.",
+        "The gradient from j steps ago has weight β^j, so the answer is [β⁰, β¹, …, β^(k−1)] = "
+        "[1, β, β², …], k numbers.",
+    ),
 )
 
 register(momentum_step, nesterov_step, ema_weights)
@@ -322,6 +349,17 @@ convert_momentum = Task(
     hint="your hyper-parameters do not reproduce torch's trajectory: write θ_1 and θ_2 "
     "for two steps with different η_0 and η_1 in all three conventions and match them "
     "term by term (the check's expected lists show which of the three is off).",
+    hints=(
+        "Do your three conventions take the same first step for the same gradient? Then let η "
+        "change between two steps: which of your numbers have to follow the change? "
+        "(Lesson 08, section 5.)",
+        "Match the buffers, not the formulas: the dampened buffer is m_t = (1 − β)·b_t, smaller "
+        "than torch's, so α_t must be larger to make up for it; the velocity is v_t = −η_t·b_t, "
+        "so ε_t is the positive η_t. Since v_(t−1) carries the OLD rate η_(t−1) inside it, μ_t "
+        "must rescale it to the new rate whenever η changes.",
+        "α_t = η_t / (1 − β), ε_t = η_t, and μ_t = β·η_t / η_(t−1) for t ≥ 1 with μ_0 = β "
+        "(so μ_t = β throughout a constant schedule).",
+    ),
 )
 
 register(convert_momentum)

@@ -83,6 +83,14 @@ step_schedule = Task(
     ),
     hint="your rate differs from StepLR's at the step shown: check at which steps it "
     "drops (only every step_size steps) and by how much each drop multiplies it.",
+    hints=(
+        "At which steps does your rate change? Compare it at t = step_size − 1 and at t = "
+        "step_size (t counts scheduler.step() calls from 0; lesson 09, the StepLR section).",
+        "The rate stays flat for step_size steps, then drops. The number of drops so far is a "
+        "whole number, the integer division of t by step_size, and each drop multiplies the rate "
+        "by γ once more.",
+        "η_t = base_lr · γ^(t // step_size).",
+    ),
 )
 
 
@@ -147,6 +155,14 @@ cosine_schedule = Task(
     ),
     hint="your rate differs from CosineAnnealingLR's at the step shown: check t = 0 "
     "(base_lr), t = T_max (eta_min) and the midpoint, halfway between the two.",
+    hints=(
+        "Is your rate exactly base_lr at t = 0 and exactly eta_min at t = T_max, and never below "
+        "eta_min in between? (Lesson 09, the CosineAnnealingLR section.)",
+        "The cosine part must fall from 1 to 0 as t goes from 0 to T_max (half a cosine, shifted "
+        "up and halved, not cos itself), and it scales only the gap between base_lr and eta_min, "
+        "which sits on top of the floor eta_min.",
+        "η_t = η_min + (base_lr − η_min) · (1 + cos(π·t / T_max)) / 2.",
+    ),
 )
 
 
@@ -213,6 +229,14 @@ warmup_schedule = Task(
     ),
     hint="your rate differs from LinearLR's at the step shown: check t = 0 (the "
     "starting rate), the steps of the warmup (equal rises) and t ≥ warmup_steps.",
+    hints=(
+        "What does your function return at t = 0, and at a t well past warmup_steps? "
+        "(Lesson 09, the linear warmup section.)",
+        "The rate starts at start_factor · base_lr, not at 0, rises by the same amount at each of "
+        "the first warmup_steps steps, and from t = warmup_steps on stays at base_lr.",
+        "η_t = base_lr · (s + (1 − s) · min(t, W) / W), with s = start_factor and W = "
+        "warmup_steps.",
+    ),
 )
 
 
@@ -255,6 +279,13 @@ exponential_schedule = Task(
     ),
     hint="your rate differs from ExponentialLR's at the step shown: check t = 0 and "
     "what one step does to the rate.",
+    hints=(
+        "What is the rate at t = 0, before any scheduler.step()? Does one step subtract from it "
+        "or multiply it? (Lesson 09, the ExponentialLR section.)",
+        "Exponential decay multiplies the rate by γ at every step, so after t steps it has been "
+        "multiplied by γ exactly t times; at t = 0 it is base_lr itself, untouched.",
+        "η_t = base_lr · γ^t.",
+    ),
 )
 
 
@@ -401,6 +432,17 @@ plateau_schedule = Task(
     ),
     hint="your rates differ from ReduceLROnPlateau's at the epoch shown: check at which "
     "epoch the first cut comes, and when the next one does.",
+    hints=(
+        "What do you compare each epoch's loss with: the previous epoch's, or the best so far? "
+        "And after how many bad epochs in a row does a cut come? (Lesson 09, the "
+        "ReduceLROnPlateau section.)",
+        "Carry two numbers from epoch to epoch: the best loss so far (starting at infinity) and "
+        "the count of bad epochs. An epoch improves only when its loss is below best · "
+        "(1 − 1e-4), which resets the count; any other epoch adds one to it, and when the count "
+        "goes above patience the rate is cut and the count starts again from 0.",
+        "Each epoch: if loss < best·(1 − 10⁻⁴), best ← loss and bad ← 0, else bad ← bad + 1; if "
+        "bad > patience, lr ← max(lr·factor, min_lr) and bad ← 0; then record lr.",
+    ),
 )
 
 
@@ -513,6 +555,17 @@ one_cycle_schedule = Task(
     ),
     hint="your rate differs from OneCycleLR's at the step shown: check the rate at step "
     "0, at the peak and at the last step, and the shape in between.",
+    hints=(
+        "What is your rate at t = 0, at the peak and at the last step, and at which step does "
+        "your peak come? (Lesson 09, the OneCycleLR section.)",
+        "Three levels: the start max_lr / div_factor, the peak max_lr, and an end far below the "
+        "start, start / final_div_factor. The peak is at step pct_start·total_steps − 1 "
+        "(steps count from 0), and each phase goes from its start level to its end level along "
+        "half a cosine, not a straight line.",
+        "With t₁ = pct_start·total_steps − 1 and anneal(a, b, q) = b + (a − b)·(1 + cos πq)/2: η "
+        "= anneal(start, max_lr, t / t₁) for t ≤ t₁, and η = anneal(max_lr, end, (t − t₁) / "
+        "(total_steps − 1 − t₁)) after it.",
+    ),
 )
 
 register(

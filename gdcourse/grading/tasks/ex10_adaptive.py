@@ -167,6 +167,16 @@ adam_step = Task(
     ),
     hint="your step differs from torch's Adam on the probe shown: check m and v first "
     "(they are returned too), then the correction of each, then the update of θ.",
+    hints=(
+        "m and v start at 0: what does your step do about that, and with which step number, t or "
+        "t + 1? (Lesson 10, the sections on Adam and on why it corrects the bias.)",
+        "Update both moments as moving averages (the gradient weighted by 1 − β₁ in m, its "
+        "square by 1 − β₂ in v), then correct each by dividing by one minus its β to the power of "
+        "this step's number, t + 1. θ moves by η times the corrected m over the root of the "
+        "corrected v, with ε added after the root.",
+        "m = β₁m + (1 − β₁)g, v = β₂v + (1 − β₂)g²; m̂ = m / (1 − β₁^(t+1)), v̂ = v / "
+        "(1 − β₂^(t+1)); θ = θ − η·m̂ / (√v̂ + ε). Return (θ, m, v), the moments uncorrected.",
+    ),
 )
 
 
@@ -207,6 +217,16 @@ adamw_step = Task(
     ),
     hint="your step differs from torch's AdamW on the probe shown: m and v are Adam's "
     "(check them first); the difference is in how and when θ is decayed.",
+    hints=(
+        "Where does your weight decay act: on the gradient the moments see, or on the parameters "
+        "themselves? And before or after the Adam update? (Lesson 10, 'AdamW is "
+        "not Adam with L2 weight decay'.)",
+        "AdamW's moments are exactly Adam's, computed from the plain gradient. Separately, it "
+        "shrinks the old parameters by a factor that involves both the learning rate and λ, "
+        "before the Adam update is applied.",
+        "θ ← θ·(1 − η·λ); then, with m, v, m̂ and v̂ as in adam_step (from the plain g), θ ← θ − "
+        "η·m̂ / (√v̂ + ε). Return (θ, m, v).",
+    ),
 )
 
 
@@ -289,6 +309,14 @@ rmsprop_step = Task(
     ),
     hint="your step differs from torch's RMSprop on the probe shown: check the running "
     "average v first (it is returned too), then the division of the step.",
+    hints=(
+        "Is your v a running average of g² or a running sum, and what exactly do you divide the "
+        "gradient by? (Lesson 10, the RMSprop section.)",
+        "v is a moving average: the old v weighted by α plus the new squared gradient weighted by "
+        "1 − α. The step divides the gradient by the square root of that average, with ε added "
+        "after the root, not inside it.",
+        "v = α·v + (1 − α)·g²; θ = θ − η·g / (√v + ε); return (θ, v).",
+    ),
 )
 
 
@@ -404,6 +432,17 @@ adagrad_steps = Task(
     hint="your θ or your sum of squares differs from torch's Adagrad on the probe shown: "
     "check the sum first (it is returned too), then the rate of each step, then the "
     "division.",
+    hints=(
+        "Does your sum of squares keep every past gradient, from initial_accumulator_value on, "
+        "and where does ε go relative to the square root? (Lesson 10, the Adagrad section.)",
+        "Start the sum at initial_accumulator_value and ADD each step's g² to it; it never decays "
+        "(that would be RMSprop). Each step's rate falls with lr_decay, and the gradient is "
+        "divided by the root of the sum plus ε, outside the root; work on copies, not on the "
+        "inputs.",
+        "Start with S filled with initial_accumulator_value; for t = 1, 2, … with g = "
+        "grads[t − 1]: S ← S + g², η_t = lr / (1 + (t − 1)·lr_decay), θ ← θ − η_t·g / (√S + ε). "
+        "Return (θ, S).",
+    ),
 )
 
 register(adam_step, adamw_step, rmsprop_step, adagrad_steps)

@@ -70,6 +70,17 @@ critical_point = Task(
         ),
     ),
     hint="eigenvalues all > 0: minimum; all < 0: maximum; mixed signs: saddle.",
+    hints=(
+        "Does your answer look only at the diagonal entries, or only at the determinant? Try "
+        "[[1, 2], [2, 1]]: does the loss curve up in every direction there? "
+        "(Lesson 11, section 3.)",
+        "The curvature of the loss along each principal direction is an eigenvalue of the "
+        "Hessian: a minimum curves up in every direction, a maximum down in every direction, a "
+        "saddle both ways. The diagonal gives only the curvatures along the axes, and a positive "
+        "determinant only says the eigenvalues share a sign, not which.",
+        "Compute the eigenvalues of the symmetric Hessian (np.linalg.eigvalsh): all positive "
+        "means minimum, all negative maximum, mixed signs saddle.",
+    ),
 )
 
 
@@ -132,6 +143,16 @@ restarts_needed = Task(
         ),
     ),
     hint="the smallest whole k with 1 − (1 − p)^k ≥ target: k = ⌈log(1 − target)/log(1 − p)⌉.",
+    hints=(
+        "What is the chance that ALL k independent runs miss the global minimum? "
+        "(Lesson 11, section 5.)",
+        "Runs are independent, so every one of k runs misses with probability (1 − p)^k, and you "
+        "need that to fall to 1 − target or below. Solve for k with logarithms, then take the "
+        "smallest whole k that satisfies it: round up, and leave a ratio that is already whole as "
+        "it is.",
+        "k = ⌈log(1 − target) / log(1 − p)⌉, with math.ceil (int(r) + 1 is one too "
+        "many when the ratio r is a whole number).",
+    ),
 )
 
 register(critical_point, restarts_needed)

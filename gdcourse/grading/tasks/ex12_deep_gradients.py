@@ -117,6 +117,15 @@ global_grad_norm = Task(
     ),
     hint="your norm differs from clip_grad_norm_'s on the probe shown: it is ONE number "
     "for all the gradients together, the 2-norm of every entry of every tensor.",
+    hints=(
+        "Is your answer one norm over every entry of every tensor, or a combination of per-tensor "
+        "norms? Tensors of norms 5 and 12 must give 13. (Lesson 12, section 5.)",
+        "Treat all the gradients as one long vector: add up the squares of every entry of every "
+        "tensor (the matrix and the vectors alike), then take one square root at the end.",
+        "‖g‖ = √(Σᵢ ‖gᵢ‖²), the square root of the sum of all entries squared; flatten each "
+        "tensor before joining them (torch.cat needs the same number of dimensions), or sum each "
+        "tensor's squares, and return a float.",
+    ),
 )
 
 
@@ -186,6 +195,16 @@ clip_by_global_norm = Task(
     hint="your gradients differ from clip_grad_norm_'s on the probe shown: check the "
     "case where the global norm is below max_norm, then the factor that scales them all "
     "when it is above.",
+    hints=(
+        "Do all your gradients get the same factor, and what happens to them when their global "
+        "norm is already below max_norm? (Lesson 12, section 5.)",
+        "First compute the global norm of all the gradients together (task 1). Above max_norm, "
+        "EVERY tensor is scaled by the one factor that brings the norm down to max_norm; at or "
+        "below it the factor is 1. Entries are never clipped one by one, and the input tensors "
+        "stay unchanged.",
+        "norm = √(Σᵢ ‖gᵢ‖²), factor = min(1, max_norm / (norm + 1e-6)); return the new tensors "
+        "factor·gᵢ, one per input, in the same order.",
+    ),
 )
 
 
@@ -284,6 +303,15 @@ layer_grad_norms = Task(
     hint="your norms differ from autograd's on the probe shown: one number per Linear "
     "layer, the 2-norm of its weight's gradient after one backward() of the mean "
     "squared error, first layer first.",
+    hints=(
+        "Are you measuring the weights' gradients or the weights, in which order, and is your "
+        "loss a mean or a sum over the batch? (Lesson 12, section 2.)",
+        "One forward pass of the whole batch, the MEAN squared error against y, and one "
+        "backward(). Then go through the model's Linear layers as the data flows, the one that "
+        "sees X first, and take the norm of each weight's .grad, skipping biases and activations.",
+        "L = mean((model(X) − y)²), L.backward(); then for each nn.Linear m in model, in order, "
+        "the 2-norm of m.weight.grad as a float (e.g. .norm().item()).",
+    ),
 )
 
 
@@ -376,6 +404,15 @@ init_std = Task(
     ),
     hint="your std differs from torch.nn.init's on the probe shown: check which fan each "
     "scheme uses, and the gain of the nonlinearity.",
+    hints=(
+        "Which of the two numbers in shape is fan_in for a Linear weight, and did you include the "
+        "nonlinearity's gain? (Lesson 12, sections 2 and 3.)",
+        "A Linear weight has shape (out_features, in_features), so fan_in is the second number "
+        "and fan_out the first. Both schemes multiply by the gain of the nonlinearity that "
+        "follows, each its own: 1 for linear and sigmoid, 5/3 for tanh, √2 for ReLU.",
+        "fan_out, fan_in = shape; Xavier: std = gain·√(2 / (fan_in + fan_out)); Kaiming "
+        "(mode fan_in): std = gain / √fan_in.",
+    ),
 )
 
 register(global_grad_norm, clip_by_global_norm, layer_grad_norms, init_std)

@@ -120,6 +120,15 @@ standardise = Task(
     hint="your standardised sets differ from the expected ones on the probe shown: check "
     "where each set's mean and standard deviation come from, and how the standard "
     "deviation is computed.",
+    hints=(
+        "Which rows do your mean and standard deviation come from, and does your std divide by n "
+        "or by n − 1? (Lesson 13, section 1: standardise with the training statistics only.)",
+        "One mean and one standard deviation per feature (column), from train alone, the std "
+        "dividing by n, with a zero std replaced by 1. Apply those same training numbers to both "
+        "sets: subtract the mean, then divide by the std (not the variance).",
+        "mean = train.mean(dim=0), std = train.std(dim=0, correction=0) with zeros replaced by 1 "
+        "(torch.where); return ((train − mean) / std, (other − mean) / std).",
+    ),
 )
 
 
@@ -229,6 +238,16 @@ accuracy = Task(
     ),
     hint="your accuracy differs from the expected one on the probe shown: count by hand "
     "which rows' largest logit is at the true class, and compare.",
+    hints=(
+        "Is your answer a fraction between 0 and 1, and over which dimension do you look for the "
+        "largest logit? (Lesson 13, section 2.)",
+        "Each row's prediction is the index of its largest logit across the classes (dim=1), one "
+        "index per row. Compare the predictions with the labels and average the matches over the "
+        "N rows, turning them into floats first.",
+        "accuracy = (1/N)·Σᵢ [argmax_c logits[i, c] = labels[i]]: the argmax over dim=1 without "
+        "keepdim, compared with the labels, the matches turned into floats before the mean, "
+        "returned as a float.",
+    ),
 )
 
 
@@ -351,6 +370,17 @@ warmup_cosine_lr = Task(
     ),
     hint="your rate differs from torch's SequentialLR on the probe shown: check the very "
     "first batch, the first batch after the warmup and the last batch of the last epoch.",
+    hints=(
+        "What does your step counter count, batches or epochs, and does it go on across epochs? "
+        "(Lesson 13, section 5, and lesson 09, the warmup-then-cosine section.)",
+        "Count updates: a batch's update number includes every batch of the earlier epochs, and W "
+        "and T are measured in updates too. For the first W updates the rate rises linearly from "
+        "0.1·base_lr; from update W on the cosine starts afresh at base_lr and falls to 0 over "
+        "the remaining T − W updates.",
+        "t = epoch·batches_per_epoch + batch, W = warmup_epochs·batches_per_epoch, T = "
+        "epochs·batches_per_epoch; η = base_lr·(0.1 + 0.9·t/W) for t < W, else η = "
+        "base_lr·(1 + cos(π·(t − W)/(T − W)))/2.",
+    ),
 )
 
 
@@ -432,6 +462,18 @@ train_and_validate = Task(
     hint="your run did not reach the needed test loss, or returned another number than "
     "the trained model's validation loss: look at your training loss epoch by epoch "
     "first, then at what you return.",
+    hints=(
+        "Which rows give your statistics, which rows does the model train on, and in which mode "
+        "and on which rows is the loss you return measured? (Lesson 13, section 9.)",
+        "Standardise with the training rows' mean and std only, and apply those same numbers to "
+        "X_val. Train on the standardised training rows alone, with optimizer.zero_grad() before "
+        "every backward(); then switch to model.eval() and measure the validation MSE in one "
+        "forward pass under torch.no_grad().",
+        "Take the mean and std of X_train over dim=0; X_train and X_val both become "
+        "(X − mean)/std. Then e.g. Adam with lr=0.01, 30 epochs over shuffled batches of 32 "
+        "training rows (zero_grad, MSE, backward, step); then model.eval() and, under "
+        "torch.no_grad(), return the MSE of model(X_val) against y_val as a float.",
+    ),
 )
 
 register(standardise, accuracy, warmup_cosine_lr, train_and_validate)
