@@ -1,23 +1,35 @@
 """One-line checks for exercise notebooks: `check("gd_step", gd_step)` (every exercise),
-and `validate()` / `progress()`: the saved notebook, or every exercise, as the grader
-will see them.
+`hint("gd_step")`, and `validate()` / `progress()`: the saved notebook, or every exercise,
+as the grader will see them.
 
 The check calls the learner's function on the task's public probes (with a time
 limit), compares with the oracle, and prints ✓ or ✗ with a hint that names the likely
 mistake, or the API the function uses where the task asks for it written by hand. The
-learner's own errors are reported in a short form, never re-raised.
+learner's own errors are reported in a short form, never re-raised. After a ✗ it says
+that `hint(task_id)` gives the task's hints (`Task.hints`), one level at a time.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import textwrap
 from pathlib import Path
 
 from .grading import forbidden, judge, selfcheck, tasks
 from .grading.collect import collect
 from .grading.tasks import published
 
-__all__ = ["check", "evaluate", "validate", "progress", "handed_out", "installed_version"]
+__all__ = [
+    "check",
+    "evaluate",
+    "hint",
+    "hint_text",
+    "validate",
+    "progress",
+    "handed_out",
+    "installed_version",
+]
 
 
 def evaluate(task_id: str, obj) -> judge.Verdict:
@@ -40,7 +52,78 @@ def check(task_id: str, obj) -> None:
     except ValueError as exc:  # an unknown task id: the notebook, not the learner, is wrong
         print(f"✗ {exc}")
         return
-    print(verdict.render())
+    text = verdict.render()
+    if not verdict.passed and tasks.get(task_id).hints:
+        text += "\n" + _STUCK.format(task_id=task_id)
+    print(text)
+
+
+_STUCK = '  Stuck? hint("{task_id}") gives a hint, one level at a time.'
+
+
+def hint_text(task: tasks.Task, level: int) -> str:
+    """What `hint` prints for level `level` (1 = the first) of a task's hints: the level,
+    then how to get the next one, or after the last where the worked solution is.
+
+    Levels past the last show the last one again.
+    """
+    levels = task.hints
+    where = (
+        f"The worked solution is solutions/{task.exercise}.ipynb in the course folder "
+        f"(the hand-out has the exercises only), and lesson {task.exercise[:2]} "
+        f"(notebooks/{task.exercise}.ipynb) explains the method."
+    )
+    if not levels:
+        return f"There are no hints for {task.id}. {where}"
+    level = max(1, min(level, len(levels)))
+    head = f"Hint {level} of {len(levels)} for {task.id}: {levels[level - 1]}"
+    lines = _wrap(head, subsequent_indent="  ")
+    if level < len(levels):
+        lines.append(f'Run hint("{task.id}") again for the next.')
+    else:
+        lines.extend(_wrap(f"That is the last hint. {where}"))
+    return "\n".join(lines)
+
+
+def _wrap(text: str, **options) -> list[str]:
+    """Lines of at most 88 characters, broken at spaces only (never inside micro-batch)."""
+    return textwrap.wrap(text, 88, break_long_words=False, break_on_hyphens=False, **options)
+
+
+# The level of hint each task showed last in this kernel (the one per-kernel state).
+_shown_levels: dict[str, int] = {}
+
+
+def hint(task_id: str, level: int | None = None) -> None:
+    """Print the next hint for a task, one level at a time: a nudge, then the idea, then the
+    formula; after the last, where the worked solution is. `level=k` shows level k."""
+    if not isinstance(task_id, str):
+        name = getattr(task_id, "__name__", "the_task")
+        print(f'hint takes the task\'s name in quotes, e.g. hint("{name}").')
+        return
+    try:
+        task = tasks.get(task_id)
+    except ValueError:
+        print(_unknown(task_id))
+        return
+    count = len(task.hints)
+    if level is None:
+        level = min(_shown_levels.get(task.id, 0) + 1, max(count, 1))
+    elif isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= count:
+        print(f'{task.id} has hint levels 1 to {count}: e.g. hint("{task.id}", level=1).')
+        return
+    _shown_levels[task.id] = level
+    print(hint_text(task, level))
+
+
+def _unknown(task_id: str) -> str:
+    """One line for a task id the course does not have, naming the closest ones."""
+    ids = [t.id for t in tasks.all_tasks()]
+    close = difflib.get_close_matches(task_id, ids, n=3, cutoff=0.6)
+    if close:
+        named = " or ".join(f'"{c}"' for c in close)
+        return f'hint: there is no task "{task_id}"; did you mean {named}?'
+    return f'hint: there is no task "{task_id}": use the name in the task\'s check("…", …) line.'
 
 
 _ASK_PATH = (

@@ -37,7 +37,16 @@ __all__ = [
 CHECKS = f"{__package__.rpartition('.')[0]}.checks"
 # What an exercise notebook imports from it (`checks.__all__`: tests/grading/test_policy.py
 # compares), each a silent no-op while graded: its first cell's `handed_out(...)` too.
-CHECKS_NAMES = ("check", "evaluate", "validate", "progress", "handed_out", "installed_version")
+CHECKS_NAMES = (
+    "check",
+    "evaluate",
+    "hint",
+    "hint_text",
+    "validate",
+    "progress",
+    "handed_out",
+    "installed_version",
+)
 # What a notebook may not import while it runs here (as `child.POLICY.blocked` in the
 # sandbox): the grading and authoring packages.
 BLOCKED = (__package__, f"{__package__.rpartition('.')[0]}.authoring")
@@ -123,8 +132,8 @@ def notebook_namespace() -> dict:
 
 
 def _quiet_checks() -> None:
-    """Inside grading, the notebook's `check(...)`, `validate()` and `progress()` lines do
-    nothing (a notebook that validates itself is not validated again while it runs)."""
+    """Inside grading, the notebook's `check(...)`, `hint(...)`, `validate()` and `progress()`
+    lines do nothing (a notebook that validates itself is not validated again while it runs)."""
     stub = types.ModuleType(CHECKS)
     for name in CHECKS_NAMES:
         setattr(stub, name, lambda *args, **kwargs: None)
