@@ -46,16 +46,21 @@ def exercise_id(nb) -> str | None:
     return nb.metadata.get("gdcourse", {}).get("exercise")
 
 
-IMPORT_CHECK = "from gdcourse.checks import check"
+IMPORT_CHECK = "from gdcourse.checks import "
 
 
 def with_version(source: str, exercise: str, version: str) -> str:
-    """The cell that imports `check`, now also saying which version of the exercise's
-    tasks the notebook was made for (`checks.handed_out`: silent when they match)."""
-    if IMPORT_CHECK not in source.splitlines():
-        return source
-    call = f"handed_out({exercise!r}, {version!r})  # the tasks this notebook was made for"
-    return source.replace(IMPORT_CHECK, IMPORT_CHECK + ", handed_out") + "\n\n" + call
+    """The cell that imports `check` (`from gdcourse.checks import check, hint`), now also
+    importing `handed_out` and saying which version of the exercise's tasks the notebook
+    was made for (`checks.handed_out`: silent when they match)."""
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        names = line.removeprefix(IMPORT_CHECK).split(", ")
+        if line.startswith(IMPORT_CHECK) and "check" in names:
+            lines[i] = IMPORT_CHECK + ", ".join(sorted({*names, "handed_out"}))
+            call = f"handed_out({exercise!r}, {version!r})  # the tasks this notebook was made for"
+            return "\n".join(lines) + "\n\n" + call
+    return source
 
 
 def to_exercise(nb):

@@ -148,8 +148,12 @@ def test_the_fingerprint_changes_with_the_hints():
     assert published.fingerprint([changed]) != published.fingerprint([task])
 
 
-def test_register_refuses_bad_levels():
+def test_register_refuses_fewer_than_two_levels_or_bad_ones():
     task = tasks.get("gd_step")
+    with pytest.raises(ValueError, match="at least two hint levels"):
+        tasks.register(replace(task, id="hintless", hints=()))
+    with pytest.raises(ValueError, match="at least two hint levels"):
+        tasks.register(replace(task, id="one_hint", hints=("Look at the sign.",)))
     with pytest.raises(ValueError, match="non-empty strings"):
         tasks.register(replace(task, id="blank_hint", hints=("Look at the sign.", " ")))
     with pytest.raises(ValueError, match="the same"):

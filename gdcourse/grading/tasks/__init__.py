@@ -121,7 +121,8 @@ _loaded = False
 
 
 def register(*tasks: Task) -> None:
-    """Add tasks to the registry (called by each task module on import)."""
+    """Add tasks to the registry (called by each task module on import): each needs two
+    misconception detectors and two hint levels."""
     for task in tasks:
         if task.id in _REGISTRY and _REGISTRY[task.id] is not task:
             raise ValueError(f"task id {task.id!r} is defined twice")
@@ -132,10 +133,16 @@ def register(*tasks: Task) -> None:
 
 
 def _check_hints(task: Task) -> None:
-    """A task's hint levels are distinct, non-empty strings (a ValueError otherwise)."""
+    """A task has at least two hint levels, distinct non-empty strings (a ValueError
+    otherwise): `hint(task_id)` goes from a nudge to the formula."""
     hints = task.hints
     if not isinstance(hints, tuple) or not all(isinstance(h, str) and h.strip() for h in hints):
         raise ValueError(f"task {task.id!r}: hints must be a tuple of non-empty strings")
+    if len(hints) < 2:
+        raise ValueError(
+            f"task {task.id!r} needs at least two hint levels (a nudge, then the idea or the "
+            f"formula), it has {len(hints)}"
+        )
     if len(set(hints)) < len(hints):
         raise ValueError(f"task {task.id!r}: two of its hint levels are the same")
 
