@@ -19,8 +19,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib import ticker
-from matplotlib.colors import LogNorm
+from matplotlib import colormaps, ticker
+from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -56,7 +56,10 @@ COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#33
 # palette colours: then no line depends on its colour alone.
 LINESTYLES = ("-", "--", "-.", ":", (0, (6, 1.5, 1, 1.5, 1, 1.5)), (0, (9, 2.5)), (0, (1, 1)))
 MAX_SOLID_COLORS = 4
-CONTOUR_CMAP = "Blues_r"
+# Filled contours in light greys, darker where the loss is lower: every palette colour stays
+# at least 15 CIELAB units from every shade, under each simulated colour-vision deficiency
+# too (a blue path on a blue map did not: tests/learn/test_plot.py).
+CONTOUR_CMAP = ListedColormap(colormaps["Greys_r"](np.linspace(0.65, 0.97, 256)), "gd_contours")
 DPI = 90
 MINOR_TICKS_BELOW_DECADES = 2.0  # log axes spanning this many decades or more lose them
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -300,10 +303,10 @@ def contours(ax, fn, *, bounds=None, levels=25, resolution=160, log=True, mark=T
         shifted = zs - zs.min() + 1e-3 * (zs.max() - zs.min())
         edges = np.geomspace(shifted.min(), shifted.max(), levels)
         filled = ax.contourf(xs, ys, shifted, levels=edges, cmap=CONTOUR_CMAP, norm=LogNorm())
-        ax.contour(xs, ys, shifted, levels=edges, colors="white", linewidths=0.3, alpha=0.6)
+        ax.contour(xs, ys, shifted, levels=edges, colors="#555555", linewidths=0.3, alpha=0.35)
     else:
         filled = ax.contourf(xs, ys, zs, levels=levels, cmap=CONTOUR_CMAP)
-        ax.contour(xs, ys, zs, levels=levels, colors="white", linewidths=0.3, alpha=0.6)
+        ax.contour(xs, ys, zs, levels=levels, colors="#555555", linewidths=0.3, alpha=0.35)
     if mark:
         for m in fn.minima:
             ax.plot(*m, "*", color="#f4d35e", markersize=12, markeredgecolor="black")

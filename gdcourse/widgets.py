@@ -191,7 +191,9 @@ class Explorer(W.VBox):
         data["text/plain"] = f"{self.title} (run the cell in a live kernel to use the sliders)"
         # The picture's alt text (the course website, the slides): what it shows, and the
         # readout drawn above it, so a screen reader gets the numbers a sighted reader sees.
-        alt = f"{self.title}: {self.picture}." + "".join(f" {line}." for line in self._lines)
+        alt = f"{self.title}: {self.picture}."
+        if self._lines:
+            alt += " Readout: " + "; ".join(self._lines) + "."
         if isinstance(bundle, tuple):
             data, metadata = bundle
             return data, {**(metadata or {}), "image/png": {"alt": alt}}

@@ -172,6 +172,30 @@ def test_palette_colours_stay_apart_under_colour_vision_deficiencies(vision):
     assert distance >= 15, f"{a} and {b} look alike under {vision} (ΔE = {distance:.1f})"
 
 
+@pytest.mark.parametrize("vision", ["normal", *CVD])
+def test_paths_stand_out_on_the_filled_contours(vision):
+    """A trajectory in any palette colour is visible on every shade of the contour map."""
+    from matplotlib.colors import to_hex
+
+    matrix = np.eye(3) if vision == "normal" else CVD[vision]
+    shades = [to_hex(plot.CONTOUR_CMAP(v)) for v in np.linspace(0, 1, 33)]
+    worst = min(
+        (
+            float(
+                np.linalg.norm(
+                    _lab(np.asarray(matrix) @ _linear_rgb(c))
+                    - _lab(np.asarray(matrix) @ _linear_rgb(s))
+                )
+            ),
+            c,
+            s,
+        )
+        for c in plot.COLORS
+        for s in shades
+    )
+    assert worst[0] >= 15, f"{worst[1]} on {worst[2]} under {vision}: ΔE = {worst[0]:.1f}"
+
+
 def test_more_than_four_colours_get_line_styles_and_the_legend_follows():
     fig, ax = plot.figure()
     for i in range(5):
