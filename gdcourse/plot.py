@@ -27,6 +27,7 @@ __all__ = [
     "COLORS",
     "LINESTYLES",
     "MAX_SOLID_COLORS",
+    "BAND_WIDTH",
     "CONTOUR_CMAP",
     "DPI",
     "MINOR_TICKS_BELOW_DECADES",
@@ -56,6 +57,7 @@ COLORS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#33
 # palette colours: then no line depends on its colour alone.
 LINESTYLES = ("-", "--", "-.", ":", (0, (6, 1.5, 1, 1.5, 1, 1.5)), (0, (9, 2.5)), (0, (1, 1)))
 MAX_SOLID_COLORS = 4
+BAND_WIDTH = 3.0  # a line this wide (points) is a band under others, not one to restyle
 # Filled contours in light greys, darker where the loss is lower: every palette colour stays
 # at least 15 CIELAB units from every shade, under each simulated colour-vision deficiency
 # too (a blue path on a blue map did not: tests/learn/test_plot.py).
@@ -118,9 +120,13 @@ class _NoMinorTicks(ticker.NullLocator):
 def distinguish_lines(ax) -> None:
     """Give each palette colour its own line style when `ax` holds more than four of them.
 
-    Only solid lines drawn in a palette colour change (a line drawn dashed on purpose, or in
-    grey or black as a reference, keeps its style), and the legend's sample lines follow, so
-    that a reader who cannot tell two colours apart can still tell the lines apart.
+    Only thin solid lines drawn in a palette colour change, and the legend's sample lines
+    follow, so that a reader who cannot tell two colours apart can still tell the lines
+    apart. A line drawn dashed on purpose, in grey or black as a reference, or as a band (a
+    line 3 points wide or more, or translucent: drawn under another line it coincides with)
+    keeps its style. Runs when a CourseFigure is drawn.
+
+    Introduced in lesson 09.
     """
     palette = {c.lower(): i for i, c in enumerate(COLORS)}
     lines = [
@@ -129,6 +135,8 @@ def distinguish_lines(ax) -> None:
         if isinstance(line.get_color(), str)
         and line.get_color().lower() in palette
         and line.get_linestyle() in ("-", "--", "-.", ":")
+        and line.get_linewidth() < BAND_WIDTH
+        and (line.get_alpha() is None or line.get_alpha() >= 1)
     ]
     if len({line.get_color().lower() for line in lines}) <= MAX_SOLID_COLORS:
         return

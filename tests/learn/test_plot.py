@@ -219,6 +219,17 @@ def test_more_than_four_colours_get_line_styles_and_the_legend_follows():
     assert [dashes(handles[f"run {i}"]) for i in range(5)] == styles[:5]
 
 
+def test_bands_keep_their_style():
+    fig, ax = plot.figure()
+    for i in range(5):
+        ax.plot([0, 1, 2], [i, i, i], color=plot.color(i))
+    ax.plot([0, 2], [0, 0], color=plot.color(5), linewidth=6)
+    ax.plot([0, 2], [1, 1], color=plot.color(6), alpha=0.4)
+    fig.savefig(io.BytesIO(), format="png")
+    assert [line._unscaled_dash_pattern[1] for line in ax.lines[5:]] == [None, None]
+    assert ax.lines[1]._unscaled_dash_pattern[1] is not None
+
+
 def test_four_colours_stay_solid():
     fig, ax = plot.figure()
     for i in range(4):
