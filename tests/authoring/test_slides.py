@@ -4,12 +4,15 @@ Every lesson is exported as a deck once per run (a module fixture); each deck mu
 one <section> per slide-marked cell, keep every stored figure, and load nothing from
 the network. The browser test opens a deck from disk in headless Chromium, offline,
 and checks that reveal.js started, the math was typeset and the figures decoded; it
-needs Debian's chromium and is skipped without it (one line), except under CI=true.
+needs Debian's chromium and is skipped without it (one line), except under CI=true. Every
+figure's alt text is its description, and axe-core (tests/accessibility.py) finds no serious
+or critical violation on any slide of any deck (that test needs axe-playwright-python too).
 """
 
 import json
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -21,6 +24,7 @@ from gdcourse.authoring.markdown import blocks, heading_level
 from gdcourse.authoring.slides.deck import WIDGET_VIEW, deck_notebook
 from gdcourse.authoring.slides.inspect import expected_structure, inspect_deck
 from gdcourse.authoring.slides.marks import authored, mark_slides, slide_marks, split_cells
+from tests import accessibility, browser
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -416,3 +420,113 @@ def test_arrow_and_space_walk_every_slide_and_tall_slides_scroll(decks):
     assert any(h["tall"] for h in heights), "no tall slide: this test would prove nothing"
     stuck = [i for i, h in enumerate(heights) if h["tall"] and not h["scrolls"]]
     assert not stuck, f"slides taller than the screen with no way to see all: {stuck}"
+
+
+# ---------------------------------------------------------------- accessible decks
+
+
+def descriptions(nb):
+    """Each figure's description, in the deck's order: the output's image/png alt metadata,
+    else its text/plain (what deck.html.j2 writes as the <img> alt)."""
+    return [
+        (
+            output.get("metadata", {}).get("image/png", {}).get("alt") or data.get("text/plain", "")
+        ).strip()
+        for cell in deck_notebook(nb).cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "image/png" in (data := output.get("data", {}))
+    ]
+
+
+class _Images(HTMLParser):
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.alts = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.alts.append((dict(attrs).get("alt") or "").strip())
+
+
+def alt_texts(deck_html):
+    """The alt text of each <img> in the deck, in order ("" for none)."""
+    return _Images(deck_html).alts
+
+
+def test_a_decks_figure_has_its_description_as_alt_text(tmp_path):
+    described, plain = figure_cell(), figure_cell()
+    described.outputs[0].metadata = {"image/png": {"alt": 'Loss against step: "fast" then flat'}}
+    nbformat.write(notebook(new_markdown_cell("# T"), described, plain), tmp_path / "t.ipynb")
+    assert cli.main(["slides", str(tmp_path / "t.ipynb"), "--out", str(tmp_path / "out")]) == 0
+    deck = (tmp_path / "out" / "t.slides.html").read_text(encoding="utf-8")
+    # the description, else the text/plain; never nbconvert's "No description has been provided"
+    assert alt_texts(deck) == ['Loss against step: "fast" then flat', "<Figure>"]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_figure_in_a_deck_has_its_description_as_alt_text(decks, lesson):
+    deck = (decks / f"{lesson.stem}.slides.html").read_text(encoding="utf-8")
+    assert alt_texts(deck) == descriptions(nbformat.read(lesson, as_version=4))
+
+
+AXE_UNAVAILABLE = browser.unavailable() or accessibility.unavailable()
+# reveal's print view, every fragment shown: each slide once, one under the other
+PRINT_VIEW = "?view=print&pdfSeparateFragments=false"
+# reveal hides every slide but the current one from screen readers; take that off, as reveal
+# does for the slide it shows
+JS_SHOW_EVERY_SLIDE = """() => {
+    for (const s of document.querySelectorAll('.reveal .slides section')) {
+        s.removeAttribute('aria-hidden');
+        s.hidden = false;
+    }
+    return document.querySelectorAll('.reveal .slides .pdf-page').length;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(bool(AXE_UNAVAILABLE) and not in_ci, reason=f"{AXE_UNAVAILABLE}")
+def test_every_slide_of_every_deck_passes_the_accessibility_check(decks):
+    """axe-core's default rules on every slide of every deck; serious or critical violations
+    fail, moderate and minor ones are warnings.
+
+    reveal.js shows one slide at a time: it hides every other slide from screen readers
+    (aria-hidden, hidden) and most from view, and axe leaves hidden content out, so axe on an
+    open deck checks one slide. Each deck is therefore opened twice, from disk and offline:
+    as presented, where axe checks everything but the slides (the controls, progress bar and
+    slide number, the page's title, language and landmarks), and in reveal's print view
+    with every build-up step shown, where every slide is laid out once, one under the other,
+    with reveal's aria-hidden and hidden taken off (as reveal does for the slide it shows),
+    where axe checks every slide as a reader meets it: headings, alt text, contrast of the
+    text, code and links, scrolling regions."""
+    from playwright.sync_api import sync_playwright
+
+    found, pages, requests, errors = {}, {}, [], []
+    with sync_playwright() as p:
+        chrome = browser.launch_chromium(p)
+        try:
+            tab = browser.offline_tab(
+                chrome, requests, errors, viewport={"width": 1280, "height": 720}
+            )
+            for lesson in LESSONS:
+                deck = decks / f"{lesson.stem}.slides.html"
+                for view, query in (("presented", ""), ("every slide", PRINT_VIEW)):
+                    tab.goto(deck.as_uri() + query)
+                    tab.wait_for_function("() => window.Reveal && Reveal.isReady()")
+                    tab.evaluate("() => MathJax.startup.promise")
+                    if query:
+                        pages[lesson.stem] = tab.evaluate(JS_SHOW_EVERY_SLIDE)
+                    context = None if query else {"exclude": [[".reveal .slides"]]}
+                    found[f"{deck.name} ({view})"] = accessibility.check(tab, context)
+        finally:
+            chrome.close()
+    for lesson in LESSONS:  # the print view laid out every slide
+        assert (
+            pages[lesson.stem]
+            == expected_structure(deck_notebook(nbformat.read(lesson, 4)))["subslides"]
+        )
+    assert browser.remote(requests) == [] and errors == []
+    accessibility.report_minor(found)
+    serious = accessibility.failing(found)
+    assert serious == [], "\n".join(["axe: serious or critical violations", *serious])
