@@ -42,6 +42,7 @@ mathjax_path = "mathjax/tex-svg-full.js"
 html_theme = "sphinx_book_theme"
 html_title = "gdcourse"
 html_static_path = ["_static"]
+templates_path = ["_templates"]  # navbar-logo.html: the theme's, inside a landmark
 html_css_files = ["gdbook.css"]
 html_copy_source = False  # the notebooks are offered as downloads instead
 html_show_sourcelink = False

@@ -9,14 +9,20 @@ Applied at build time to the text Sphinx reads; the notebooks on disk are never 
   state and a text/plain line; conf.py makes myst-nb show the PNG, and this adds the line.
 - MathJax: the course's vendored copy is written to `_static/mathjax/` (conf.py's
   `mathjax_path`), so math typesets with no network.
+- A figure's alt text is its description (`image_alts`): myst-nb reads only width and
+  height from an output's metadata and leaves the PNG's file path as its alt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import shutil
+from binascii import a2b_base64
 from pathlib import Path
+
+from docutils import nodes
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +93,38 @@ def _on_source_read(app, docname, source):
         source[0] = prepare_notebook(source[0], docname, Path(app.srcdir))
 
 
+def image_alts(text: str) -> dict[str, str]:
+    """{file name myst-nb gives a PNG output: its alt text} for the notebook JSON `text`.
+
+    myst-nb names each PNG it writes by the SHA-256 of its bytes. The alt text is the
+    output's description: its image/png `alt` metadata (what gdcourse.plot writes), else its
+    text/plain, as in the decks (gdcourse/authoring/assets/deck.html.j2).
+    """
+    alts = {}
+    for cell in json.loads(text)["cells"]:
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            png = output.get("data", {}).get("image/png")
+            if png is None:
+                continue
+            meta = output.get("metadata", {}).get("image/png", {})
+            alt = meta.get("alt") or _text(output["data"].get("text/plain", ""))
+            if alt.strip():
+                name = hashlib.sha256(a2b_base64(_text(png))).hexdigest() + ".png"
+                alts[name] = alt.strip()
+    return alts
+
+
+def _set_image_alts(app, doctree):
+    path = Path(app.env.doc2path(app.env.docname))
+    if path.suffix != ".ipynb":
+        return
+    alts = image_alts(path.read_text(encoding="utf-8"))
+    for image in doctree.findall(nodes.image):
+        name = Path(image["uri"]).name
+        if name in alts and "alt" not in image:  # an alt set in the cell's metadata wins
+            image["alt"] = alts[name]
+
+
 def _copy_mathjax(app, exception):
     if exception is None and app.builder.format == "html":
         target = Path(app.outdir) / "_static" / "mathjax"
@@ -98,4 +136,5 @@ def _copy_mathjax(app, exception):
 def setup(app):
     app.connect("source-read", _on_source_read)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("doctree-read", _set_image_alts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,8 +8,13 @@ each explorer shows its stored picture and the line saying it is interactive in 
 each lesson links its notebook (shipped in the site) and its exercise; the search index knows
 the course's words; a broken internal link fails the build. The browser test opens pages from
 disk in headless Chromium, offline: math typesets and search finds "momentum" with no request
-leaving the machine. It needs Debian's chromium and is skipped without it (one line), except
-under CI=true. Without the `book` extra (Sphinx) every test here is skipped the same way.
+leaving the machine. Then every page of the site is opened the same way, one after another:
+none requests anything from the network or logs an error, math typesets wherever a page has
+math, every image shows and has a description for its alt text, and axe-core (the engine of
+browsers' accessibility audits, tests/accessibility.py) finds no serious or critical
+violation (moderate and minor ones are printed as warnings). It needs Debian's chromium (and
+axe-playwright-python) and is skipped without it (one line), except under CI=true. Without
+the `book` extra (Sphinx) every test here is skipped the same way.
 """
 
 import json
@@ -26,7 +31,7 @@ import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from gdcourse.course import lessons
-from tests import browser
+from tests import accessibility, browser
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "book" / "build.py"
@@ -367,3 +372,142 @@ def test_the_site_opened_from_disk_offline_shows_math_explorers_and_search(site)
     assert any("Momentum" in title for title in results)
     assert browser.remote(requests) == []
     assert errors == []
+
+
+# ---------------------------------------------------------------- every page, in a browser
+
+AXE_UNAVAILABLE = BROWSER_UNAVAILABLE or accessibility.unavailable()
+# An alt text that describes nothing: empty, a file's name (myst-nb's default is the PNG's
+# path), or matplotlib's text for a figure nobody described.
+NO_DESCRIPTION = re.compile(
+    r"^\s*$|\.(png|jpe?g|gif|svg)$|<\w*Figure size [\d.]+x[\d.]+ with", re.IGNORECASE
+)
+JS_SHOWN = """() => ({
+    math: document.querySelectorAll('mjx-container').length,
+    mathErrors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
+    images: Array.from(document.images).map(i => ({
+        src: (i.getAttribute('src') || '').slice(0, 80),
+        alt: i.getAttribute('alt'),
+        shown: i.complete && i.naturalWidth > 0,
+    })),
+})"""
+
+
+def site_pages(site):
+    """Every HTML page of the site, by its path under the site ("notebooks/08_momentum.html")."""
+    return sorted(
+        str(p.relative_to(site))
+        for p in site.rglob("*.html")
+        if "_static" not in p.relative_to(site).parts
+    )
+
+
+@pytest.fixture(scope="module")
+def opened(site):
+    """Every page of the site opened from disk in headless Chromium, offline, one after the
+    other: {page: what it requested, its errors, its math and images, and axe's violations}."""
+    from playwright.sync_api import sync_playwright
+
+    found = {}
+    with sync_playwright() as p:
+        chrome = browser.launch_chromium(p)
+        try:
+            requests, errors = [], []
+            tab = browser.offline_tab(
+                chrome, requests, errors, viewport={"width": 1280, "height": 900}
+            )
+            for name in site_pages(site):
+                requests.clear()
+                errors.clear()
+                path = site / name
+                tab.goto(path.as_uri())
+                has_math = 'class="math' in path.read_text(encoding="utf-8")
+                if has_math:
+                    tab.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
+                    tab.evaluate("() => MathJax.startup.promise")
+                shown = tab.evaluate(JS_SHOWN)
+                found[name] = {
+                    **shown,
+                    "has_math": has_math,
+                    "axe": accessibility.check(tab),
+                    "remote": browser.remote(requests),
+                    "errors": list(errors),
+                }
+        finally:
+            chrome.close()
+    assert len(found) >= len(ORDER)
+    return found
+
+
+needs_axe = pytest.mark.skipif(bool(AXE_UNAVAILABLE) and not in_ci, reason=f"{AXE_UNAVAILABLE}")
+
+
+@pytest.mark.browser
+@needs_axe
+def test_every_page_opened_offline_loads_nothing_from_the_network_and_shows_its_math(opened):
+    assert {name: p["remote"] for name, p in opened.items() if p["remote"]} == {}
+    assert {name: p["errors"] for name, p in opened.items() if p["errors"]} == {}
+    untypeset = [n for n, p in opened.items() if p["has_math"] and not p["math"]]
+    assert untypeset == [], "MathJax typeset nothing on these pages"
+    assert {n: p["mathErrors"] for n, p in opened.items() if p["mathErrors"]} == {}
+    assert sum(p["has_math"] for p in opened.values()) >= 10
+
+
+@pytest.mark.browser
+@needs_axe
+def test_every_image_on_every_page_shows_and_has_a_description(opened):
+    """The alt text of a lesson's figure is the description its notebook stores (the output's
+    image/png alt metadata, book/gdbook.py); an explorer's picture is among them."""
+    images = [(name, image) for name, p in opened.items() for image in p["images"]]
+    assert len(images) >= 60
+    assert [(name, i["src"]) for name, i in images if not i["shown"]] == []
+    undescribed = [
+        f"{name}: {i['src']} alt={i['alt']!r:.60}"
+        for name, i in images
+        if i["alt"] is None or NO_DESCRIPTION.search(i["alt"])
+    ]
+    assert undescribed == [], f"{len(undescribed)} images without a description"
+
+
+@pytest.mark.browser
+@needs_axe
+def test_every_page_passes_the_accessibility_check(opened):
+    """axe-core's default rules (WCAG 2.x A and AA, and its best practices) on every page;
+    serious or critical violations fail, moderate and minor ones are warnings."""
+    found = {name: p["axe"] for name, p in opened.items()}
+    accessibility.report_minor(found)
+    serious = accessibility.failing(found)
+    assert serious == [], "\n".join(["axe: serious or critical violations", *serious])
+
+
+@pytest.mark.browser
+@needs_axe
+def test_the_accessibility_check_fails_what_it_should(tmp_path):
+    """The check can fail: an image without alt (critical), grey text (serious), and in code
+    a token whose look is new (checked) after many of a passing look (checked once)."""
+    from playwright.sync_api import sync_playwright
+
+    tokens = '<span class="n">x</span> ' * 200 + '<span class="c">pale comment</span>'
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Bad</title><style>'
+        ".c { color: #bbb } .highlight { background: #fff }</style></head><body><main>"
+        '<h1>Bad</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<p style="color: #aaa">grey text</p>'
+        f'<div class="highlight"><pre>{tokens}</pre></div></main></body></html>'
+    )
+    with sync_playwright() as p:
+        chrome = browser.launch_chromium(p)
+        try:
+            tab = browser.offline_tab(chrome, [], [])
+            tab.goto(page.as_uri())
+            found = {v["id"]: v for v in accessibility.check(tab)}
+            sampled = tab.evaluate("document.querySelectorAll('[data-gd-axe-same]').length")
+        finally:
+            chrome.close()
+    assert found["image-alt"]["impact"] == "critical"
+    assert found["color-contrast"]["impact"] == "serious"
+    assert sorted(found["color-contrast"]["targets"]) == [".c", "p"]
+    assert sampled == 199  # every "x" token but the first: the same look
+    lines = accessibility.failing({"bad.html": list(found.values())})
+    assert any(line.startswith("image-alt (critical) on bad.html") for line in lines)
