@@ -27,10 +27,12 @@ pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = "gdcourse/content"  # course.INSTALLED, inside the wheel
-# the environment the venv's commands run in: nothing of this checkout's Python set-up
-# (PYTHONPATH would import the checkout instead of the wheel), nor the user's Jupyter
-# folders (a kernel registered there would be found instead of the one `start` registers)
-SCRUBBED = ("PYTHON", "VIRTUAL_ENV", "JUPYTER", "XDG_", "CONDA")
+# The environment the venv's commands run in: nothing of this checkout's Python set-up
+# (PYTHONPATH would import the checkout instead of the wheel); and for the course's
+# commands, the learner's own HOME, without the user's Jupyter folders (a kernel
+# registered there would be found instead of the one `start` registers).
+PYTHON_SETUP = ("PYTHON", "VIRTUAL_ENV", "CONDA")
+USER_FOLDERS = ("JUPYTER", "XDG_")
 
 
 def run(command, *, cwd, env=None, timeout=900, expect=0) -> subprocess.CompletedProcess:
@@ -43,9 +45,10 @@ def run(command, *, cwd, env=None, timeout=900, expect=0) -> subprocess.Complete
     return done
 
 
-def scrubbed(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
-    return {**env, **extra}
+def scrubbed(home: Path | None = None) -> dict:
+    left_out = PYTHON_SETUP + (USER_FOLDERS if home else ())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(left_out)}
+    return {**env, "HOME": str(home)} if home else env
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,8 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copy2(ROOT / name, source / name)
     assert (source / "solutions").is_dir()  # there to be left out
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", source, "-w", out], cwd=out)
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", source, "-w", out]
+    run(command, cwd=out, env=scrubbed())
     [built] = out.glob("gdcourse-*.whl")
     return built
 
@@ -88,7 +92,7 @@ def home(tmp_path_factory) -> Path:
 
 
 def gdcourse(venv, home, *args, expect=0) -> subprocess.CompletedProcess:
-    return run([venv / "gdcourse", *args], cwd=home, env=scrubbed(HOME=str(home)), expect=expect)
+    return run([venv / "gdcourse", *args], cwd=home, env=scrubbed(home), expect=expect)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +162,7 @@ def test_release_from_the_wheel_is_the_checkouts_release(venv, home, tmp_path):
 
 def test_the_lesson_map_and_lesson_00_from_the_wheel(started, venv, home):
     code = "from gdcourse import course; print(repr(course.lessons()))"
-    done = run([venv / "python", "-c", code], cwd=home, env=scrubbed(HOME=str(home)))
+    done = run([venv / "python", "-c", code], cwd=home, env=scrubbed(home))
     assert done.stdout.strip() == repr(course.lessons())
     # lesson 00 in the kernel `start` registered: its versions against the wheel's pins,
     # its lesson map from the wheel's notebooks, each output as stored
