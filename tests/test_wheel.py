@@ -77,7 +77,9 @@ def venv(wheel, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("venv")
     run([sys.executable, "-m", "venv", folder], cwd=folder)
     env = scrubbed()
-    pip = [folder / "bin" / "python", "-m", "pip", "install", "--quiet"]
+    # --no-compile: Python compiles what it imports when it first does; compiling every
+    # installed module up front (torch's thousands) took most of the install's time
+    pip = [folder / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-compile"]
     pins = ["-c", ROOT / "constraints.txt"]
     # torch first and pinned: left to resolve on its own, pip may take a multi-GB CUDA build
     run([*pip, *pins, "torch==2.13.0"], cwd=folder, env=env)
