@@ -73,8 +73,8 @@ def test_the_course_is_the_checkout_around_the_package():
 
     checkout = Path(gdcourse.__file__).resolve().parent.parent
     assert course.root() == checkout
-    assert course.NOTEBOOKS == checkout / "notebooks"
-    assert course.CONSTRAINTS == checkout / "constraints.txt"
+    assert checkout / "notebooks" == course.NOTEBOOKS
+    assert checkout / "constraints.txt" == course.CONSTRAINTS
     assert course.package_home(checkout) == checkout
     assert course.package_home(course.INSTALLED) == checkout  # the library folder
     with pytest.raises(ValueError, match="no gdcourse package"):
@@ -126,3 +126,17 @@ def test_start_command_says_what_it_copied_and_kept_then_opens_jupyterlab(
     (tmp_path / "a-file").write_text("")
     assert cli.main(["start", "a-file"]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_start_names_a_kernel_of_another_python(monkeypatch):
+    """`start` registers the kernel only when Jupyter has none of that name (the wheel test
+    sees it registered); one that runs another environment's Python is named, not replaced."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    def spec(python):
+        return lambda self, name: KernelSpec(argv=[python, "-m", "ipykernel_launcher"])
+
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", spec(sys.executable))
+    assert course._ensure_kernel() == "the notebooks' kernel, 'Python (gdcourse)', is registered"
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", spec("/elsewhere/bin/python"))
+    assert "runs /elsewhere/bin/python, not this Python" in course._ensure_kernel()
