@@ -15,6 +15,7 @@ The top level is the learner API: what lessons and exercises import (and `explor
   widgets    the explorers: sliders over a figure that redraws as you drag      (lesson 01)
   checks     `check("task", fn)`: one-line feedback in exercise notebooks        (exercises)
   course     lesson 00: the lesson map, and versions against the pins           (lesson 00)
+             (and where the course's files are: a checkout or a wheel's copy; `gdcourse start`)
   validate   argument checks shared by the modules above (clear errors, by name)
 
 `gdcourse.grading` is the trust boundary: task definitions with their oracles, what runs

@@ -10,6 +10,8 @@ when that command runs (so `gdcourse lessons` does not import torch):
       -> gdcourse.grading (instructors)
   validate, progress
       -> gdcourse.grading.selfcheck (learners: the student hand-out has them too)
+  start
+      -> gdcourse.course (learners: the course into a folder of theirs, then JupyterLab)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ COMMANDS = {
     "classroom": ("grading.hosted", "classroom_main"),
     "validate": ("grading.selfcheck", "validate_main"),
     "progress": ("grading.selfcheck", "progress_main"),
+    "start": ("course", "start_main"),
 }
 
 
@@ -278,6 +281,25 @@ def parser() -> argparse.ArgumentParser:
     )
     stand.add_argument("folder", nargs="?", default=later, metavar="FOLDER")
     stand.add_argument("--timeout", type=_positive, default=later, help="seconds per notebook")
+    from .course import START
+
+    begin = commands.add_parser(
+        "start",
+        help="copy the lessons and exercises into a folder of yours (new files only: your "
+        "work is never overwritten), then open JupyterLab there",
+    )
+    begin.add_argument(
+        "folder", nargs="?", default=later, metavar="DIR", help=f"default: ./{START}"
+    )
+    begin.add_argument(
+        "--no-lab", dest="lab", action="store_false", help="copy only; do not start JupyterLab"
+    )
+    begin.add_argument(
+        "--no-browser",
+        dest="browser",
+        action="store_false",
+        help="start JupyterLab without opening a browser (it prints the address to open)",
+    )
     return top
 
 

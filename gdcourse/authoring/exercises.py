@@ -111,7 +111,11 @@ def build(solutions: Path, exercises: Path, *, check: bool = False) -> list[str]
 
     solutions, exercises = Path(solutions), Path(exercises)
     if not solutions.is_dir():
-        raise ValueError(f"solutions must be a directory, got {str(solutions)!r}")
+        raise ValueError(
+            f"solutions must be a directory, got {str(solutions)!r}: the exercises are built "
+            "from the solutions, which only a checkout of the course has (an installed "
+            "package and a hand-out carry none)"
+        )
     changed = []
     expected_names = set()
     for path in sorted(solutions.glob("*.ipynb")):

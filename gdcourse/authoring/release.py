@@ -2,7 +2,9 @@
 
 It copies from the course folder it is run in (found from the working directory, never
 from wherever the package happens to be installed), into a folder outside it, and can
-hand out the exercises a week at a time (`--exercises 01,02`).
+hand out the exercises a week at a time (`--exercises 01,02`). Run outside any course
+folder with the package installed from a wheel, it copies the course the wheel carries
+(`course.INSTALLED`) and the installed package.
 
 The hand-out holds the lessons, the blank exercises, the set-up files and, of the helper
 package, only the learner API: the top-level modules (`gdcourse.LEARNER_API`), the command
@@ -26,6 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .. import course
+
 __all__ = [
     "INCLUDED",
     "course_folder",
@@ -36,7 +40,7 @@ __all__ = [
     "main",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = course.root()
 INCLUDED = (
     "notebooks",
     "LICENSE",
@@ -97,11 +101,12 @@ def _task_module(relative: Path) -> bool:
 
 
 def package_files(source: str | Path = ROOT) -> list[Path]:
-    """The files of the gdcourse package the learner API needs, relative to `source`.
+    """The files of the gdcourse package the learner API needs, relative to the folder that
+    holds the package of the course in `source` (`course.package_home`).
 
     The task modules are left out: their tasks travel as data (`publish_tasks`).
     """
-    source = Path(source).resolve()
+    source = course.package_home(source).resolve()
     failure = f"the learner API of {str(source)!r} does not import"
     printed = _fresh(source, _IMPORTED, failure)
     files = [Path(f).resolve() for f in json.loads(printed.strip().splitlines()[-1])]
@@ -125,9 +130,9 @@ def publish_tasks(
     source = Path(source).resolve()
     if exercises is None:
         exercises = [p.stem for p in sorted((source / "exercises").glob("*.ipynb"))]
-    data = Path(target) / TASKS / "published.json"
+    data = Path(target).resolve() / TASKS / "published.json"  # the fresh one runs elsewhere
     failure = f"the tasks of {str(source)!r} cannot be published"
-    _fresh(source, _PUBLISH, failure, str(data), *exercises)
+    _fresh(course.package_home(source).resolve(), _PUBLISH, failure, str(data), *exercises)
     return data
 
 
@@ -135,13 +140,24 @@ def _is_course(folder: Path) -> bool:
     return all((folder / name).is_dir() for name in ("notebooks", "exercises", "gdcourse"))
 
 
+def _missing(folder: Path) -> list[str]:
+    """What `folder` lacks to be released: a course folder, or the course a wheel carries."""
+    missing = [name for name in ("notebooks", "exercises") if not (folder / name).is_dir()]
+    if folder.resolve() != course.INSTALLED and not (folder / "gdcourse").is_dir():
+        missing.append("gdcourse")
+    return missing
+
+
 def course_folder(start: str | Path = ".") -> Path:
     """The course folder `start` is in (it or the nearest parent with notebooks/,
-    exercises/ and gdcourse/): what `gdcourse release` copies from."""
+    exercises/ and gdcourse/): what `gdcourse release` copies from. Outside any, the
+    course the package's wheel carries, when it was installed from one."""
     start = Path(start).resolve()
     for folder in (start, *start.parents):
         if _is_course(folder):
             return folder
+    if course.root() == course.INSTALLED and course.INSTALLED.is_dir():
+        return course.INSTALLED
     raise ValueError(
         f"{str(start)!r} is not inside a course folder (one with notebooks/, exercises/ "
         "and gdcourse/): run `gdcourse release` in your copy of the course"
@@ -176,9 +192,10 @@ def choose_exercises(source: Path, wanted: str | None = None) -> list[str]:
 def _write_handout_files(source: Path, target: Path, exercises: list[str]) -> None:
     """The students' README (with the exercises this hand-out holds) and Makefile."""
     listed = "\n".join(f"- `exercises/{name}.ipynb`" for name in exercises)
-    readme = (source / HANDOUT / "README.md").read_text(encoding="utf-8")
+    handout = course.package_home(source) / HANDOUT
+    readme = (handout / "README.md").read_text(encoding="utf-8")
     (target / "README.md").write_text(readme.replace("{exercises}", listed), encoding="utf-8")
-    shutil.copy2(source / HANDOUT / "Makefile", target / "Makefile")
+    shutil.copy2(handout / "Makefile", target / "Makefile")
 
 
 def release(
@@ -189,8 +206,8 @@ def release(
     `exercises` ("01,02"; default all); return what was copied."""
     source = course_folder() if source is None else Path(source)
     target = Path(target)
-    if not _is_course(source):
-        missing = [n for n in ("notebooks", "exercises", "gdcourse") if not (source / n).is_dir()]
+    missing = _missing(source)
+    if missing:
         raise ValueError(f"source {str(source)!r} lacks {', '.join(missing)}")
     if target.exists() and any(target.iterdir()):
         raise ValueError(f"target must be a new or empty folder, got {str(target)!r}")
@@ -199,12 +216,12 @@ def release(
             f"target must be outside the course folder {str(source)!r}, got {str(target)!r}"
         )
     chosen = choose_exercises(source, exercises)
-    package = package_files(source)
+    package, home = package_files(source), course.package_home(source)
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for relative in package:
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / relative, target / relative)
+        shutil.copy2(home / relative, target / relative)
     publish_tasks(target, source=source, exercises=chosen)
     copied.append(f"gdcourse ({len(package)} modules: the learner API, and the tasks as data)")
     (target / "exercises").mkdir()
@@ -229,7 +246,10 @@ def main(*, target, exercises=None) -> int:
     """The `gdcourse release` command."""
     try:
         source = course_folder()
-        print(f"release: from the course folder {source}")
+        if source == course.INSTALLED:
+            print(f"release: from the course installed with the package, {source}")
+        else:
+            print(f"release: from the course folder {source}")
         copied = release(target, source=source, exercises=exercises)
     except ValueError as exc:
         print(f"release: {exc}", file=sys.stderr)

@@ -32,6 +32,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from .. import course
 from . import pipeline, tasks
 from . import secret as secret_file
 from .gradebook import Gradebook, Record
@@ -234,6 +235,15 @@ def _exercise_ids(given) -> list[str]:
     return chosen
 
 
+def _ignored(folder: str, names: list[str]) -> set[str]:
+    """What of the package stays out of the zip: caches, and the course an installed wheel
+    carries (lessons and exercises: grading needs neither)."""
+    left_out = set(IGNORED(folder, names))
+    if Path(folder).resolve() == course.PACKAGE:
+        left_out.add(course.INSTALLED.name)
+    return left_out
+
+
 def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
@@ -258,7 +268,7 @@ def build_autograder(
     out = Path(out)
     with tempfile.TemporaryDirectory() as work:
         package = Path(work, "gdcourse")
-        shutil.copytree(source / "gdcourse", package, ignore=IGNORED)
+        shutil.copytree(course.package_home(source) / "gdcourse", package, ignore=_ignored)
         with zipfile.ZipFile(out, "w") as archive:
             _add(archive, "setup.sh", SETUP_SH, executable=True)
             _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)

@@ -18,9 +18,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import course
+
 __all__ = ["COURSE", "Secret", "SecretError", "default_path", "load", "fingerprint"]
 
-COURSE = Path(__file__).resolve().parents[2]  # the course folder (authoring.release.ROOT)
+COURSE = course.root()  # the course folder (authoring.release.ROOT)
 
 
 class SecretError(ValueError):

@@ -48,6 +48,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import course
 from . import child, gradebook, pipeline
 
 __all__ = [
@@ -81,7 +82,7 @@ MIN_SHARED = 8  # default fingerprints two submissions must share (about 20 toke
 COMMON = 0.1  # default: a fingerprint in more than this fraction of the class is an idiom
 COMMON_FLOOR = 10  # ...and in more than this many submissions (MOSS's default -m 10), so a
 # small class's copy ring is not mistaken for an idiom
-HANDOUTS = Path(__file__).resolve().parents[2] / "exercises"
+HANDOUTS = course.root() / "exercises"
 CSV_COLUMNS = [
     "exercise",
     "student_a",
