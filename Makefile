@@ -10,11 +10,16 @@ ARGS   ?=
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
+# JupyterLab's settings for the course (no news, no update checks, no extension manager), in
+# the folder where JupyterLab merges packages' overrides of its defaults. A wheel installs it
+# there itself (pyproject.toml, [tool.setuptools.data-files]); an editable install does not.
+LAB_SETTINGS  := gdcourse/lab-settings/gdcourse.json
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/gdcourse.json
 
 .PHONY: setup lab test lint exercises notebooks slides book benchmarks clean
 
 ## setup: create .venv and install the course with pinned versions (only when inputs changed)
-setup: $(STAMP)
+setup: $(STAMP) $(LAB_OVERRIDES)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,20 +30,26 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m ipykernel install --sys-prefix --name gdcourse --display-name "Python (gdcourse)"
 	@touch $(STAMP)
 
+$(LAB_OVERRIDES): $(LAB_SETTINGS) $(STAMP)
+	install -D -m 644 $(LAB_SETTINGS) $@
+
 # The website's builder (the `book` extra) and Dask (the `dask` extra, grading on a cluster):
 # `make book` and `make test` need them, `make lab` not.
 $(BOOK_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,book,dask]'
 	@touch $(BOOK_STAMP)
 
-## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine)
-lab: $(STAMP)
+## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine),
+## with the course's settings ($(LAB_SETTINGS), installed as $(LAB_OVERRIDES)): it
+## neither fetches news nor checks for updates, and has no extension manager, so it asks
+## nothing of the network
+lab: $(STAMP) $(LAB_OVERRIDES)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
 
 ## test: set up, then lint and run every test: unit tests and nbval over the notebooks, then
 ## the portability pass (nbval again with the CPU kernels forced onto other code paths).
 ## It installs the website's builder too: tests/test_book.py builds and checks the site.
-test: $(BOOK_STAMP) lint
+test: $(BOOK_STAMP) $(LAB_OVERRIDES) lint
 	$(PY) -m pytest tests --nbval $(NOTEBOOK_DIRS) \
 	    --nbval-kernel-name gdcourse --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(PY) -m tests.portability --jobs 2 $(NOTEBOOK_DIRS)

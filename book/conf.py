@@ -28,8 +28,9 @@ exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
 
 # ---- notebooks: stored outputs only
 nb_execution_mode = "off"
-# An explorer's output carries a widget view (empty without a kernel), a PNG of its default
-# state and a text/plain line: show the PNG (gdbook adds the line under it).
+# An explorer's output carries a PNG of its default state and a text/plain line: myst-nb
+# shows the PNG (gdbook adds the line under it). A widget view, were one stored, is empty
+# without a kernel: never shown.
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 nb_ipywidgets_js = {}  # never load the widget manager from a CDN
 myst_enable_extensions = ["dollarmath", "amsmath"]

@@ -5,8 +5,9 @@ Applied at build time to the text Sphinx reads; the notebooks on disk are never 
 - Under the title of each lesson and exercise page, a line of links: the notebook to
   download, and the lesson's exercise (or the exercise's lesson).
 - Under each explorer's picture, the line saying that it is interactive in JupyterLab. An
-  explorer's stored output has a widget view (empty without a kernel), a PNG of its default
-  state and a text/plain line; conf.py makes myst-nb show the PNG, and this adds the line.
+  explorer's stored output has a PNG of its default state, a text/plain line and, in its
+  metadata, the explorers' mark (`gdcourse.widgets.EXPLORER_MARK`), by which it is found:
+  `gdcourse execute` stores no widget view (see gdcourse/authoring/notebooks.py).
 - MathJax: the course's vendored copy is written to `_static/mathjax/` (conf.py's
   `mathjax_path`), so math typesets with no network.
 - A figure's alt text is its description (`image_alts`): myst-nb reads only width and
@@ -24,7 +25,9 @@ from pathlib import Path
 
 from docutils import nodes
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# gdcourse.widgets.EXPLORER_MARK, in the metadata of each explorer's output (not imported:
+# the site is built from stored notebooks, without the explorers' dependencies)
+EXPLORER_MARK = ("gdcourse", "explorer")
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = ROOT / "gdcourse" / "authoring" / "assets" / "mathjax"
 NOTE_CLASS = "gd-explorer-note"
@@ -33,6 +36,12 @@ LINKS_CLASS = "gd-page-links"
 
 def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else value
+
+
+def is_explorer(output: dict) -> bool:
+    """Whether a stored output is an explorer's (its metadata carries the explorers' mark)."""
+    group, key = EXPLORER_MARK
+    return (output.get("metadata") or {}).get(group, {}).get(key) is True
 
 
 def explorer_note(output: dict) -> dict:
@@ -82,7 +91,7 @@ def prepare_notebook(text: str, docname: str, srcdir: Path) -> str:
             outputs = []
             for output in cell.get("outputs", []):
                 outputs.append(output)
-                if WIDGET_VIEW in output.get("data", {}):
+                if is_explorer(output):
                     outputs.append(explorer_note(output))
             cell["outputs"] = outputs
     return json.dumps(nb)

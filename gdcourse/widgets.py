@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import html
 import io
 
@@ -45,7 +46,13 @@ __all__ = [
     "DeepGradients",
     "deep_gradients",
     "EXPLORERS",
+    "EXPLORER_MARK",
 ]
+
+# In the metadata of every explorer's output: how tools that read stored notebooks (the
+# course website) tell an explorer's picture from any other, since the stored output has no
+# widget view (gdcourse.authoring.notebooks drops it: without a live kernel it has no model).
+EXPLORER_MARK = {"gdcourse": {"explorer": True}}
 
 
 def _look() -> dict:
@@ -69,6 +76,17 @@ def _slider(description, value, lo, hi, step):
 def _dropdown(description, options, value=None):
     value = value if value is not None else options[0]
     return W.Dropdown(options=options, value=value, description=description, **_look())
+
+
+def _marked(repr_mimebundle):
+    """`_repr_mimebundle_` with EXPLORER_MARK added to the output's metadata."""
+
+    @functools.wraps(repr_mimebundle)
+    def marked(self, **kwargs):
+        data, metadata = repr_mimebundle(self, **kwargs)
+        return data, {**metadata, **EXPLORER_MARK}
+
+    return marked
 
 
 class Explorer(W.VBox):
@@ -183,6 +201,7 @@ class Explorer(W.VBox):
 
     # ------------------------------------------------------------------ static output
 
+    @_marked
     def _repr_mimebundle_(self, **kwargs):
         """The live widget, plus a PNG of the current state for renderers without a kernel."""
         bundle = super()._repr_mimebundle_(**kwargs)

@@ -17,6 +17,7 @@ axe-playwright-python) and is skipped without it (one line), except under CI=tru
 the `book` extra (Sphinx) every test here is skipped the same way.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
+from gdcourse import widgets
 from gdcourse.course import lessons
 from tests import accessibility, browser
 
@@ -235,7 +237,7 @@ def explorer_lines(lesson):
         for cell in nb.cells
         if cell.cell_type == "code"
         for output in cell.outputs
-        if WIDGET_VIEW in output.get("data", {})
+        if widgets.EXPLORER_MARK.items() <= output.get("metadata", {}).items()
     ]
 
 
@@ -261,6 +263,32 @@ def test_an_explorer_shows_its_picture_and_says_it_is_interactive_in_jupyterlab(
 
 def test_the_explorers_are_in_the_site():
     assert sum(bool(explorer_lines(lesson)) for lesson in LESSONS) >= 5
+
+
+def gdbook():
+    spec = importlib.util.spec_from_file_location("gdbook", ROOT / "book" / "gdbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_explorers_line_goes_under_outputs_with_the_explorers_mark_only():
+    """What `gdcourse execute` stores: an explorer's PNG, text and mark, no widget view."""
+    book = gdbook()
+    group, key = book.EXPLORER_MARK
+    assert {group: {key: True}} == widgets.EXPLORER_MARK  # the mark the explorers write
+    explorer = nbformat.v4.new_output(
+        "display_data",
+        data={"image/png": "iVBORw0KGgo=", "text/plain": "Momentum explorer (run the cell…)"},
+        metadata={"image/png": {"alt": "the (η, β) plane"}, **widgets.EXPLORER_MARK},
+    )
+    figure = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+    nb = new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[explorer, figure])])
+    prepared = json.loads(book.prepare_notebook(json.dumps(nb), "notebooks/08_x", ROOT))
+    outputs = prepared["cells"][0]["outputs"]
+    kinds = [set(o["data"]) for o in outputs]
+    assert kinds == [{"image/png", "text/plain"}, {"text/html"}, {"image/png"}]
+    assert "Momentum explorer (run the cell…)" in outputs[1]["data"]["text/html"]
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,28 @@
 
 `make notebooks` calls `execute`; the benchmark times it. A notebook is rewritten only
 when every cell ran, so a failing run never leaves half-executed outputs behind.
+
+What is stored is what a reader without the kernel can see. A widget's view
+(`application/vnd.jupyter.widget-view+json`) is dropped from its output: it names a model
+that lived in the kernel that ran the notebook and is not stored (no widget state), so
+JupyterLab, which ranks that type first in a trusted notebook, would show "Error displaying
+widget: model not found" in its place. What stays is the output's static fallback, for an
+explorer its PNG, its text and its metadata (alt text, `widgets.EXPLORER_MARK`), which
+JupyterLab, nbconvert, the website and the decks show until the cell runs again. nbval
+never compares the widget view (its model id is random), so the check is unchanged.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["KERNEL", "execute", "joined_streams", "main"]
+__all__ = ["KERNEL", "WIDGET_VIEW", "execute", "joined_streams", "main", "without_widget_views"]
 
 KERNEL = "gdcourse"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def joined_streams(outputs: list) -> list:
@@ -34,6 +45,21 @@ def joined_streams(outputs: list) -> list:
     return joined
 
 
+def without_widget_views(outputs: list) -> list:
+    """The outputs with each widget's view dropped from the output's data, where something
+    else is left to show (a PNG, text); the rest of each output, metadata included, as it
+    was. An output with a widget view alone is kept whole: there is nothing static to show
+    instead (ipywidgets always adds text/plain, so the course has none)."""
+    kept = []
+    for output in outputs:
+        data = output.get("data") or {}
+        if WIDGET_VIEW in data and len(data) > 1:
+            output = copy.deepcopy(output)
+            del output["data"][WIDGET_VIEW]
+        kept.append(output)
+    return kept
+
+
 def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write: bool = True):
     """Run one notebook in a fresh kernel (cwd = its folder); return the seconds it took."""
     import nbformat
@@ -48,7 +74,7 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
         kernel_name=kernel,
         timeout=timeout,
         record_timing=False,
-        store_widget_state=False,  # static renderers then fall back to the PNG in each output
+        store_widget_state=False,  # nothing live is stored: see without_widget_views
         # every output is in once the last cell replies; a graceful shutdown of a kernel that
         # imported torch then waits 1.5-3.5 s (noisy) for nothing a learner ever waits for
         shutdown_kernel="immediate",
@@ -59,7 +85,7 @@ def execute(path: str | Path, *, kernel: str = KERNEL, timeout: int = 300, write
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = joined_streams(cell.outputs)
+            cell.outputs = without_widget_views(joined_streams(cell.outputs))
     if write:
         nb.metadata["kernelspec"] = {
             "name": kernel,

@@ -6,9 +6,10 @@ hand out the exercises a week at a time (`--exercises 01,02`). Run outside any c
 folder with the package installed from a wheel, it copies the course the wheel carries
 (`course.INSTALLED`) and the installed package.
 
-The hand-out holds the lessons, the blank exercises, the set-up files and, of the helper
-package, only the learner API: the top-level modules (`gdcourse.LEARNER_API`), the command
-line, and the modules they import, found by importing them in a fresh interpreter. That
+The hand-out holds the lessons, the blank exercises, the set-up files (with JupyterLab's
+settings for the course, `gdcourse/lab-settings/`) and, of the helper package, only the
+learner API: the top-level modules (`gdcourse.LEARNER_API`), the command line, and the
+modules they import, found by importing them in a fresh interpreter. That
 includes what `gdcourse.checks` needs to give feedback (the task registry, the comparisons
 and the judge), and leaves behind the grading pipeline, the sandbox, the gradebook and LMS
 export, and every authoring tool with its deck assets. The solutions and the tests (which
@@ -32,6 +33,7 @@ from .. import course
 
 __all__ = [
     "INCLUDED",
+    "LAB_SETTINGS",
     "course_folder",
     "choose_exercises",
     "package_files",
@@ -54,6 +56,8 @@ INCLUDED = (
 HANDOUT = Path("gdcourse", "authoring", "handout")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 TASKS = Path("gdcourse", "grading", "tasks")  # its ex*.py modules travel as data
+# JupyterLab's settings for the course, which the hand-out's pyproject.toml and Makefile install
+LAB_SETTINGS = Path("gdcourse", "lab-settings", "gdcourse.json")
 
 # Run in a fresh interpreter with the course's root first on sys.path: import the learner
 # API (and the task definitions, which `check` loads on first use) and the command line,
@@ -223,6 +227,8 @@ def release(
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(home / relative, target / relative)
     publish_tasks(target, source=source, exercises=chosen)
+    (target / LAB_SETTINGS).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / LAB_SETTINGS, target / LAB_SETTINGS)
     copied.append(f"gdcourse ({len(package)} modules: the learner API, and the tasks as data)")
     (target / "exercises").mkdir()
     for name in chosen:

@@ -16,7 +16,7 @@ import pytest
 import gdcourse
 from gdcourse import cli
 from gdcourse.authoring.exercises import BEGIN, END
-from gdcourse.authoring.release import IGNORED, TASKS, package_files, release
+from gdcourse.authoring.release import IGNORED, LAB_SETTINGS, TASKS, package_files, release
 from gdcourse.grading import tasks
 from tests.grading.cheats import CHEATS
 from tests.portability import CONFIGS
@@ -151,6 +151,13 @@ def test_the_hand_out_names_only_what_it_has(handout):
     assert "{exercises}" not in readme
 
 
+def test_the_hand_out_carries_the_course_jupyterlab_settings(handout):
+    """Its pyproject.toml and Makefile install them: the file they name is there."""
+    assert (handout / LAB_SETTINGS).read_bytes() == (ROOT / LAB_SETTINGS).read_bytes()
+    assert str(LAB_SETTINGS) in (handout / "pyproject.toml").read_text(encoding="utf-8")
+    assert str(LAB_SETTINGS) in (handout / "Makefile").read_text(encoding="utf-8")
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_the_hand_out_sets_itself_up_and_runs_a_lesson(handout):
     """The students' own `make setup` (a fresh .venv, the pinned versions, the kernel),
@@ -163,6 +170,8 @@ def test_the_hand_out_sets_itself_up_and_runs_a_lesson(handout):
         env=env, timeout=1200,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    overrides = handout / ".venv/share/jupyter/lab/settings/overrides.d/gdcourse.json"
+    assert overrides.read_bytes() == (ROOT / LAB_SETTINGS).read_bytes()  # JupyterLab's settings
     done = subprocess.run(
         [str(handout / ".venv" / "bin" / "python"), "-c", _RUN_IN_HANDOUT],
         cwd=handout, capture_output=True, text=True, env=env, timeout=600,
