@@ -39,12 +39,14 @@ $(BOOK_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,book,dask]'
 	@touch $(BOOK_STAMP)
 
-## lab: set up, then open the course in JupyterLab (ARGS=--no-browser for a headless machine),
+## lab: set up, then open the course in JupyterLab at lesson 00, serving the whole course
+## folder (a file argument alone would serve only notebooks/; ARGS=--no-browser for a
+## headless machine),
 ## with the course's settings ($(LAB_SETTINGS), installed as $(LAB_OVERRIDES)): it
 ## neither fetches news nor checks for updates, and has no extension manager, so it asks
 ## nothing of the network
 lab: $(STAMP) $(LAB_OVERRIDES)
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(ROOT_FLAG) $(ARGS) $(firstword $(wildcard notebooks/00_*.ipynb))
 
 ## test: set up, then lint and run every test: unit tests and nbval over the notebooks, then
 ## the portability pass (nbval again with the CPU kernels forced onto other code paths).
