@@ -516,7 +516,8 @@ def test_every_slide_of_every_deck_passes_the_accessibility_check(decks):
                 tab.goto(deck.as_uri() + query)
                 tab.wait_for_function("() => window.Reveal && Reveal.isReady()")
                 tab.evaluate("() => MathJax.startup.promise")
-                if query:
+                if query:  # reveal lays the pages out after it is ready, then adds them at once
+                    tab.wait_for_function("() => document.querySelector('.reveal .pdf-page')")
                     pages[lesson.stem] = tab.evaluate(JS_SHOW_EVERY_SLIDE)
                 context = None if query else {"exclude": [[".reveal .slides"]]}
                 found[f"{deck.name} ({view})"] = accessibility.check(tab, context)
