@@ -76,9 +76,8 @@ mse_gradients = Task(
         ),
     ),
     hints=(
-        "Write the loss as the mean of r², with r = w·x + b − y (prediction minus target): "
-        "what does a small change of w, then of b, do to each r? Lesson 01, section 2, derives "
-        "it.",
+        "With r = w·x + b − y (prediction minus target), differentiate each r²: what factor "
+        "does the square bring down, and does the mean's 1/N survive? Lesson 01, section 2.",
         "By the chain rule the derivative of r² is 2r·∂r/∂θ, and the mean keeps its 1/N: ∂r/∂w "
         "= x and ∂r/∂b = 1. Keep the order prediction − target throughout, so that the signs "
         "come out right.",
@@ -139,7 +138,7 @@ gd_step = Task(
         "Gradient descent moves every parameter a little against its partial derivative: the "
         "step is the learning rate times the gradient, taken once, and it is subtracted from "
         "the current parameters. Return the new parameters.",
-        "θ_new = θ − η·∇L, element by element: one NumPy expression in theta, lr and grad.",
+        "θ_new = θ − η·∇L, element by element: one NumPy expression, theta − lr·grad.",
     ),
     hint="the update is θ_new = θ − η·∇L, element by element.",
 )
@@ -212,13 +211,15 @@ lr_regime = Task(
         ),
     ),
     hints=(
-        "What decides the regime is the product lr·curvature, not either number alone. Lesson "
-        "01, section 4, follows the distance to the minimum through one step.",
-        "On L(θ) = (c/2)θ² one step multiplies θ by the same factor, 1 − η·c, every time. The "
+        "What decides the regime is the product lr·curvature, not either number alone, and it "
+        "has two thresholds, not one. Lesson 01, section 4, follows the distance to the minimum "
+        "through one step.",
+        "On L(θ) = (c/2)θ², c = curvature, one step multiplies θ by the same factor, 1 − lr·c, "
+        "every time. The "
         "iterates shrink while that factor lies between −1 and 1, and they change sign at "
         "every step while it is negative.",
-        "With r = 1 − lr·curvature: r > 0 (lr < 1/c) converges, −1 < r < 0 (1/c < lr < 2/c) "
-        "oscillates, r < −1 (lr > 2/c) diverges.",
+        "With c = curvature and r = 1 − lr·c: r > 0 (lr < 1/c) converges, −1 < r < 0 (1/c < lr "
+        "< 2/c) oscillates, r < −1 (lr > 2/c) diverges.",
     ),
     hint="compute r = 1 − lr·curvature: r > 0 converges, −1 < r < 0 oscillates, r < −1 diverges.",
 )
@@ -331,7 +332,8 @@ stop_reason = Task(
         "not cancel, and which rule is tried first? Lesson 01, section 6, states both stopping "
         "rules.",
         "The gradient rule uses the Euclidean norm, the square root of the sum of the squared "
-        "entries: not its square, the plain sum or the largest entry. The change rule uses the "
+        "entries: not its square, the plain sum, the sum of absolute values or the largest "
+        "entry. The change rule uses the "
         "absolute difference of the two losses. Try the gradient rule first.",
         "'gradient' when ‖grad‖ = √(Σ gᵢ²) (np.linalg.norm(grad)) is below ε; otherwise "
         "'change' when |loss_after − loss_before| < ε; otherwise 'continue'.",

@@ -90,7 +90,7 @@ iterate = Task(
         "those same residuals, and only then moves w and b together; that is repeated k times. "
         "The loss is the mean of the squared residuals, so the gradients carry 2/N.",
         "Repeat k times: r = w·x + b − y, g_w = 2·mean(r·x), g_b = 2·mean(r), then w ← w − "
-        "η·g_w and b ← b − η·g_b; return the final (w, b).",
+        "lr·g_w and b ← b − lr·g_b; return the final (w, b).",
     ),
     hint="your (w, b) after k iterations are not the expected ones, and none of the "
     "usual slips explains them: run ONE iteration (k set to 1) and compare it with lesson 02's "
@@ -149,9 +149,9 @@ condition_number = Task(
         ),
     ),
     hints=(
-        "Which matrix holds the curvature of this loss, and does it have a column for b as "
-        "well as for w? Lesson 02's section 'Why it slows down: conditioning' builds it for "
-        "the worked example.",
+        "Which matrix holds the curvature of this loss, does it have a column for b as well as "
+        "for w, and which eigenvalue goes on top? Lesson 02 builds it in 'The path on the loss "
+        "surface' and takes κ in 'Why it slows down: conditioning'.",
         "Stack the inputs into X with one row (xᵢ, 1) per example, form the 2 × 2 Hessian "
         "(2/N)·XᵀX and divide its largest eigenvalue by its smallest, so κ ≥ 1. X's singular "
         "values are the square roots of XᵀX's eigenvalues: their ratio is √κ.",

@@ -147,9 +147,9 @@ fit_line = Task(
         "backward(), the update of both parameters in place inside torch.no_grad(), then "
         "clearing both gradients. Keep w and b the same two leaf tensors throughout, and "
         "return them.",
-        "Each step: L = mean((w·x + b − y)²); L.backward(); inside torch.no_grad(), w −= "
-        "η·w.grad and b −= η·b.grad; then w.grad.zero_() and b.grad.zero_(). After `steps` "
-        "steps return (w, b).",
+        "Start from w = b = 0, float64 tensors with requires_grad=True. Each step: L = "
+        "mean((w·x + b − y)²); L.backward(); inside torch.no_grad(), w −= η·w.grad and b −= "
+        "η·b.grad; then w.grad.zero_() and b.grad.zero_(). After `steps` steps return (w, b).",
     ),
     hint="your (w, b) are not the expected ones. Check each step against the list above: "
     "the mean squared error, one backward(), the update w -= lr * w.grad inside "

@@ -274,7 +274,7 @@ accumulated_gradient = Task(
     hints=(
         "Each micro-batch's nn.MSELoss() is already a mean over its own examples: what do k of "
         "them add up to? And how often should .grad be cleared? Lesson 04's section "
-        "'Deliberate accumulation' works through it.",
+        "'Deliberate accumulation: k micro-batches equal one large batch' works through it.",
         "Since backward() adds to .grad, clear it once, before the loop, and let the k "
         "micro-batches add up. The mean over the whole batch is the average of the k "
         "micro-batch means, so each micro-batch's loss is divided by k before its backward().",

@@ -540,9 +540,10 @@ train_minibatch = Task(
         "record [w…, b] after each epoch.",
         "One generator, g = torch.Generator().manual_seed(seed), and one "
         "DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=g); w "
-        "and b new leaves copied from w0 and b0, torch.optim.SGD([w, b], lr=lr); per batch "
-        "zero_grad(), the mean of (xb·w + b − yb)², backward(), step(); at the end the "
-        "held-out MSE as a float.",
+        "and b new leaves copied from w0 and b0, torch.optim.SGD([w, b], lr=lr); in each epoch, "
+        "for every batch zero_grad(), the mean of (xb·w + b − yb)², backward(), step(), and "
+        "after the epoch's last batch record [w…, b]; at the end the held-out MSE on X_val, "
+        "y_val as a float.",
     ),
     hint="your parameters after the epochs are not those of the stated loop: check that the "
     "generator is seeded once, the DataLoader made once, that every batch gets zero_grad(), "

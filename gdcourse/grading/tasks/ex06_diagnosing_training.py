@@ -132,8 +132,8 @@ curve_label = Task(
     ),
     hints=(
         "What does a comparison such as loss > 2·first give when the loss is NaN, and does "
-        "np.isnan notice an infinite loss? That is why the rules are tried in a fixed order; "
-        "lesson 06, section 2, shows the doctor trying its rules in order too.",
+        "np.isnan notice an infinite loss? Rule out bad values anywhere in the history before "
+        "any comparison; lesson 06, section 2, shows the doctor trying its rules in order too.",
         "Apply the rules strictly in the task's order: first non-finite values anywhere in the "
         "history (NaN and ±inf alike), then the LAST loss against the first for divergence (a "
         "spike in the middle is not divergence), then the spread for flat, then the last loss "
@@ -223,8 +223,8 @@ early_stop = Task(
     ),
     hints=(
         "Does an equal loss count as an improvement, and on which step exactly do you stop? "
-        "Work through the first public probe by hand, step by step, with the rule of lesson "
-        "06, section 4.",
+        "Work [1.0, 0.8, 0.8, 0.9, 0.95] with patience 2 through by hand, step by step, with "
+        "the rule of lesson 06, section 4.",
         "Walk through the losses in order, keeping the best value so far and its step; only a "
         "strictly lower loss replaces it. Stop at the first step that lies `patience` steps "
         "after the best one, and count that step as run: the best step is the best seen up to "
