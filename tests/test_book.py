@@ -512,7 +512,8 @@ def test_every_page_passes_the_accessibility_check(opened):
 @needs_axe
 def test_the_accessibility_check_fails_what_it_should(tmp_path):
     """The check can fail: an image without alt (critical), grey text (serious), and in code
-    a token whose look is new (checked) after many of a passing look (checked once)."""
+    a token whose look is new (checked) after many of a passing look (checked once); a
+    heading that skips a level (moderate) is a warning."""
     from playwright.sync_api import sync_playwright
 
     tokens = '<span class="n">x</span> ' * 200 + '<span class="c">pale comment</span>'
@@ -521,7 +522,7 @@ def test_the_accessibility_check_fails_what_it_should(tmp_path):
         '<!DOCTYPE html><html lang="en"><head><title>Bad</title><style>'
         ".c { color: #bbb } .highlight { background: #fff }</style></head><body><main>"
         '<h1>Bad</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
-        '<p style="color: #aaa">grey text</p>'
+        '<p style="color: #aaa">grey text</p><h3>A level skipped</h3>'
         f'<div class="highlight"><pre>{tokens}</pre></div></main></body></html>'
     )
     with sync_playwright() as p:
@@ -539,3 +540,6 @@ def test_the_accessibility_check_fails_what_it_should(tmp_path):
     assert sampled == 199  # every "x" token but the first: the same look
     lines = accessibility.failing({"bad.html": list(found.values())})
     assert any(line.startswith("image-alt (critical) on bad.html") for line in lines)
+    assert not any(line.startswith("heading-order") for line in lines)
+    with pytest.warns(accessibility.AccessibilityWarning, match=r"heading-order \(moderate\)"):
+        accessibility.report_minor({"bad.html": list(found.values())})
