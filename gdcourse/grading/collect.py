@@ -545,6 +545,11 @@ def signature_mismatch(exc: TypeError, obj, call: str, name: str = "") -> str | 
 def collect(call: str, obj, probe: dict, seconds: float, name: str = ""):
     """Call the learner's object on one probe; return plain data or a Failure (`name`: the
     task's function name, for a sentence about its parameters)."""
+    if "torch" in call:
+        # Import torch before the clock starts: its first import takes seconds on a slow
+        # or busy machine, and an import the time limit interrupts leaves torch half
+        # registered, so every later `import torch` in the process fails.
+        import torch  # noqa: F401
     try:
         with time_limit(seconds):
             answer = invoke(call, obj, probe)

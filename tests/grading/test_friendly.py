@@ -178,3 +178,20 @@ def test_the_grader_says_the_same(tmp_path):
             assert row["status"] != "passed"
             assert CASES[task][f].split(": ")[0] in row["feedback"], row["feedback"]
     shutil.rmtree(tmp_path / "subs")
+
+
+def test_torch_is_imported_before_the_time_limit_starts():
+    """A check that is the first thing to use torch on a slow machine: the time limit must
+    not interrupt torch's import (which leaves torch unusable in that kernel for good)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from gdcourse.grading import collect\n"
+        "print(collect.collect('f(torch.tensor([1.0]))', lambda t: t * 2, {}, 0.001))\n"
+        "import torch\n"
+        "print(float(torch.ones(1)[0]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["[2.0]", "1.0"]
