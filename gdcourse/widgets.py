@@ -19,6 +19,7 @@ import base64
 import functools
 import html
 import io
+import textwrap
 
 import ipywidgets as W
 import numpy as np
@@ -179,7 +180,9 @@ class Explorer(W.VBox):
     def _static_png(self) -> bytes:
         """The current figure as a PNG, with the readout's lines in a band above it."""
         rgb = self._rgb()
-        lines = self._lines
+        # wrap each readout line to the picture's width (about 7.3 px a character at 13 px)
+        width = max(20, int((rgb.shape[1] - 20) / 7.3))
+        lines = [part for line in self._lines for part in textwrap.wrap(line, width) or [""]]
         font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)
         band = 8 + 18 * len(lines)
         image = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + band), "white")
@@ -822,8 +825,11 @@ class Restarts(Explorer):
 
     title = "Restart explorer"
     picture = (
-        "where each random restart of gradient descent on a function with several minima "
-        "ends, and how often the best of k restarts finds the lowest minimum"
+        "left, trial 1's k starts on several_minima, drawn from the dashed square, and their "
+        "first 60 steps, each in the colour of the minimum it reaches (★ in the same colour); "
+        "right, the best final loss among the first k runs against k, averaged over the "
+        f"{explore.RESTART_TRIALS} trials (dots) and for trial 1 (dashed), with each minimum's "
+        "loss dotted and the chosen k marked by a square"
     )
 
     def __init__(self):
@@ -907,13 +913,18 @@ class Restarts(Explorer):
         reached = ", ".join(f"{n} min {i}" for i, n in enumerate(counts) if n)
         self.say(
             f"k = {k} starts in the dashed square (spread {v['spread']:.2f}), η = {v['lr']:.3g}",
-            f"trial 1 reached {reached}; its best loss {best[0, k - 1]:+.3f} "
-            f"(global minimum {self.levels[glob]:+.3f})",
-            f"{len(basin)} trials: p = {p:.3f} per start; the best of k found the global minimum "
-            f"in {share:.0%}, 1 − (1 − p)^k = {q:.0%} ± {error:.0%} (standard error of "
-            f"{len(basin)} trials)",
+            f"trial 1 reached {reached}; its best loss {_signed(best[0, k - 1])} "
+            f"(global minimum {_signed(self.levels[glob])})",
+            f"{len(basin)} trials: p = {p:.3f} per start; the best of k found the global "
+            f"minimum in {share:.0%}",
+            f"1 − (1 − p)^k = {q:.0%} ± {error:.0%} (standard error of {len(basin)} trials)",
         )
         return "axes"
+
+
+def _signed(x: float) -> str:
+    """x to 3 decimals with a real minus sign (−6.386), as the readout prints a loss."""
+    return f"{x:.3f}".replace("-", "−")
 
 
 def restarts(**kw) -> Restarts:
