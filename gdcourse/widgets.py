@@ -401,7 +401,14 @@ class Optimizers(Explorer):
             loss.set_data(np.arange(len(traj.losses)), np.maximum(traj.losses - floor, 1e-12))
             gap = "diverged" if traj.diverged else f"{traj.losses[-1] - floor:.3g}"
             ends.append(f"{name} {gap}")
-        self.say(f"L(θ) − L(θ*) after {self.steps} steps: " + ", ".join(ends or ["(tick one)"]))
+        x0, y0 = self.STARTS[function]
+        self.say(
+            f"{function} from θ₀ = "
+            + f"({x0:g}, {y0:g})".replace("-", "−")
+            + f"; η = {v['lr']:.3g}, β / β₁ = "
+            f"{v['beta']:.2f}, β₂ / α = {v['beta2']:.3f}, noise σ = {v['noise']:.2f}",
+            f"L(θ) − L(θ*) after {self.steps} steps: " + ", ".join(ends or ["(tick one)"]),
+        )
         return key
 
 
