@@ -744,7 +744,8 @@ class DeepGradients(Explorer):
     title = "Depth and initialisation explorer"
     picture = (
         "left, the spread of each block's output over a batch; right, the norm of each "
-        "block's weight gradient, both against the block's depth"
+        "block's weight gradient; both against the block's number, on one log axis from 1e-40 "
+        "to 1e40 with a dotted line at 1"
     )
     MAX_DEPTH = 30
     LIMITS = (1e-40, 1e40)
@@ -766,9 +767,9 @@ class DeepGradients(Explorer):
             ax.set_yticks([10.0**k for k in range(-40, 41, 10)])
             ax.axhline(1.0, color="grey", linewidth=0.8, linestyle=":")
             ax.set_xlabel("block l (1 = nearest the input)")
-        self.ax.set_ylabel("spread of h_l over the batch")
+        self.ax.set_ylabel("spread of hₗ over the batch")
         self.ax.set_title("forward: how much of the input gets through", fontsize="medium")
-        self.ax_grad.set_ylabel("‖∂L/∂W_l‖")
+        self.ax_grad.set_ylabel("‖∂L/∂Wₗ‖")
         self.ax_grad.set_title("backward: each block's weight gradient", fontsize="medium")
         super().__init__(controls, fig, [self.spread, self.grad])
 
@@ -798,8 +799,8 @@ class DeepGradients(Explorer):
         ]
         self.say(
             f"{depth} blocks, {v['activation']}, init {v['init']}: loss {loss:.3g}{edge}",
-            f"spread of h_l: {shown[0]} at block 1, {shown[1]} at block {depth}",
-            f"‖∂L/∂W_l‖: {grad[0]:.1e} at block 1, {grad[-1]:.1e} at block {depth}, "
+            f"spread of hₗ: {shown[0]} at block 1, {shown[1]} at block {depth}",
+            f"‖∂L/∂Wₗ‖: {grad[0]:.1e} at block 1, {grad[-1]:.1e} at block {depth}, "
             f"ratio {ratio:.0e}: {verdict}",
         )
         return "axes"
