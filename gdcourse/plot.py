@@ -125,8 +125,6 @@ def distinguish_lines(ax) -> None:
     apart. A line drawn dashed on purpose, in grey or black as a reference, or as a band (a
     line 3 points wide or more, or translucent: drawn under another line it coincides with)
     keeps its style. Runs when a CourseFigure is drawn.
-
-    Introduced in lesson 09.
     """
     palette = {c.lower(): i for i, c in enumerate(COLORS)}
     lines = [
