@@ -189,7 +189,12 @@ adamw_step = Task(
     call=CALL.format(extra=", weight_decay"),
     oracle=lambda **p: _torch_adam(**p, decoupled=True),
     public=({**BASE, "weight_decay": 0.5}, {**LATER, "weight_decay": 0.1}),
-    hidden=lambda rng: [_probe(rng, decay=True) for _ in range(4)],
+    # like adam_step's: a first step on tiny gradients, where ε inside the square root shows
+    # (an adamw_step built on a wrong Adam step must fail the hidden probes as the public do)
+    hidden=lambda rng: (
+        [_tiny_gradient(_probe(rng, t=0, decay=True), rng)]
+        + [_probe(rng, decay=True) for _ in range(3)]
+    ),
     detectors=(
         Detector(
             "L2 penalty instead of decoupled decay",
