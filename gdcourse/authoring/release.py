@@ -228,7 +228,7 @@ def release(
         shutil.copy2(home / relative, target / relative)
     publish_tasks(target, source=source, exercises=chosen)
     (target / LAB_SETTINGS).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source / LAB_SETTINGS, target / LAB_SETTINGS)
+    shutil.copy2(home / LAB_SETTINGS, target / LAB_SETTINGS)  # beside the package it ships with
     copied.append(f"gdcourse ({len(package)} modules: the learner API, and the tasks as data)")
     (target / "exercises").mkdir()
     for name in chosen:
